@@ -1,0 +1,249 @@
+//! envc: compile typed environment files into a committed Terraform tree.
+//!
+//! The pipeline, one module per stage, driven by [`compile`]:
+//!
+//! [`load`] (KDL/JSON → JSON view + spans, `extends`) →
+//! [`schema`] (JSON Schema validation, typed input) →
+//! [`model`] (defaults, names: the resolved project and environments) →
+//! [`rules`] (semantic checks) →
+//! [`render`] (templates → Terraform text, through [`format`]) →
+//! [`emit`] (write the tree) or [`diff`] (compare it).
+//!
+//! The library does no argument parsing and no terminal output; its only file
+//! access is [`Inputs::read_dir`] (reading a project) and [`emit`] (writing a
+//! tree), so tests and an editor can feed unsaved text through [`Inputs`].
+
+pub mod aws;
+pub mod diag;
+pub mod diff;
+pub mod emit;
+pub mod format;
+pub mod load;
+pub mod model;
+pub mod render;
+pub mod report;
+pub mod rules;
+pub mod schema;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use diag::{Diagnostic, Sources, Span};
+use load::Document;
+use model::{Environment, Project};
+
+/// The project file's path inside a project.
+pub const PROJECT_FILE: &str = "envc.kdl";
+/// The directory of environment files.
+pub const ENV_DIR: &str = "environments";
+
+/// The input files of one project, by path relative to the project directory
+/// (`envc.kdl`, `environments/dev.kdl`), as text.
+#[derive(Clone, Debug, Default)]
+pub struct Inputs {
+    pub files: BTreeMap<String, String>,
+    /// Files that could not be read as text (reported by [`compile`]).
+    pub unreadable: Vec<Diagnostic>,
+}
+
+impl Inputs {
+    /// Read `envc.kdl` and `environments/*.{kdl,json}` of the project at `dir`.
+    pub fn read_dir(dir: &Path) -> std::io::Result<Inputs> {
+        let mut inputs = Inputs::default();
+        inputs.read_one(dir, PROJECT_FILE)?;
+        let env_dir = dir.join(ENV_DIR);
+        match std::fs::read_dir(&env_dir) {
+            Ok(entries) => {
+                for entry in entries {
+                    let entry = entry?;
+                    let name = entry.file_name();
+                    let Some(name) = name.to_str() else { continue };
+                    if (name.ends_with(".kdl") || name.ends_with(".json")) && entry.file_type()?.is_file() {
+                        inputs.read_one(dir, &format!("{ENV_DIR}/{name}"))?;
+                    }
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        Ok(inputs)
+    }
+
+    fn read_one(&mut self, dir: &Path, rel: &str) -> std::io::Result<()> {
+        let bytes = match std::fs::read(dir.join(rel)) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        match String::from_utf8(bytes) {
+            Ok(text) => {
+                self.files.insert(rel.to_string(), text);
+            }
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                let path: Arc<str> = rel.into();
+                // Keep the valid prefix so that the place can be shown.
+                let text = String::from_utf8_lossy(&e.into_bytes()[..at]).into_owned();
+                self.unreadable.push(
+                    Diagnostic::error("envc::load::utf8", "file is not valid UTF-8")
+                        .at(Span::new(&path, at, at))
+                        .label("invalid byte here"),
+                );
+                self.files.insert(rel.to_string(), text);
+            }
+        }
+        Ok(())
+    }
+
+    /// Environment names (file stems not starting with `_`), sorted.
+    pub fn environment_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .files
+            .keys()
+            .filter_map(|p| env_stem(p))
+            .filter(|s| !s.starts_with('_'))
+            .map(str::to_string)
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+}
+
+fn env_stem(path: &str) -> Option<&str> {
+    let name = path.strip_prefix(ENV_DIR)?.strip_prefix('/')?;
+    name.strip_suffix(".kdl").or_else(|| name.strip_suffix(".json")).filter(|s| !s.contains('/'))
+}
+
+/// A successful compile: every generated file and the models they came from.
+#[derive(Debug)]
+pub struct Compiled {
+    /// Generated files, path relative to the output directory (`/` separated) → text.
+    pub files: BTreeMap<String, String>,
+    pub project: Project,
+    pub environments: Vec<Environment>,
+    pub sources: Sources,
+}
+
+/// A failed compile: every diagnostic of the stage that failed.
+#[derive(Debug)]
+pub struct Failed {
+    pub diagnostics: Vec<Diagnostic>,
+    pub sources: Sources,
+}
+
+/// Compile a project. `only` restricts the environments compiled (all when empty);
+/// modules are always compiled.
+pub fn compile(inputs: &Inputs, only: &[String]) -> Result<Compiled, Failed> {
+    let mut sources = Sources::default();
+    for (path, text) in &inputs.files {
+        let p: Arc<str> = path.as_str().into();
+        sources.insert(&p, &Arc::from(text.as_str()));
+    }
+    let fail = |diagnostics: Vec<Diagnostic>, sources: &Sources| Failed { diagnostics, sources: sources.clone() };
+    if !inputs.unreadable.is_empty() {
+        return Err(fail(inputs.unreadable.clone(), &sources));
+    }
+
+    // load
+    let mut errors = Vec::new();
+    let Some(project_text) = inputs.files.get(PROJECT_FILE) else {
+        return Err(fail(
+            vec![Diagnostic::error("envc::load::no-project", format!("no `{PROJECT_FILE}` in the project directory"))
+                .help("run `envc init` to scaffold a project, or pass `-C <project-dir>`")],
+            &sources,
+        ));
+    };
+    let project_path: Arc<str> = PROJECT_FILE.into();
+    let project_doc = load::parse_document(&project_path, project_text).map_err(|e| errors.extend(e)).ok();
+    let mut env_docs: BTreeMap<String, Document> = BTreeMap::new();
+    let mut seen_paths: BTreeMap<String, String> = BTreeMap::new();
+    for (path, text) in &inputs.files {
+        let Some(stem) = env_stem(path) else { continue };
+        if let Some(other) = seen_paths.insert(stem.to_string(), path.clone()) {
+            errors.push(
+                Diagnostic::error("envc::load::duplicate-environment", format!("environment `{stem}` is defined twice: `{other}` and `{path}`"))
+                    .at(Span::file_start(&Arc::from(path.as_str())))
+                    .help("keep one of the two files"),
+            );
+            continue;
+        }
+        let p: Arc<str> = path.as_str().into();
+        match load::parse_document(&p, text) {
+            Ok(doc) => {
+                env_docs.insert(stem.to_string(), doc);
+            }
+            Err(e) => errors.extend(e),
+        }
+    }
+    let names: Vec<String> = inputs.environment_names().into_iter().filter(|n| only.is_empty() || only.contains(n)).collect();
+    let mut resolved_docs = Vec::new();
+    if errors.is_empty() {
+        for name in &names {
+            match load::resolve_extends(name, &env_docs) {
+                Ok(doc) => resolved_docs.push((name.clone(), doc)),
+                Err(e) => errors.extend(e),
+            }
+        }
+    }
+    let Some(project_doc) = project_doc.filter(|_| errors.is_empty()) else {
+        return Err(fail(sorted(errors), &sources));
+    };
+
+    // schema
+    let project_file = schema::check::<schema::ProjectFile>(schema::Kind::Project, &project_doc).map_err(|e| errors.extend(e)).ok();
+    let mut env_files = Vec::new();
+    for (name, doc) in &resolved_docs {
+        match schema::check::<schema::EnvironmentFile>(schema::Kind::Environment, doc) {
+            Ok(f) => env_files.push((name, doc, f)),
+            Err(e) => errors.extend(e),
+        }
+    }
+    let Some(project_file) = project_file.filter(|_| errors.is_empty()) else {
+        return Err(fail(sorted(errors), &sources));
+    };
+
+    // model + rules
+    let project = model::resolve_project(&project_file);
+    errors.extend(rules::check_project(&project, &project_doc));
+    let mut environments = Vec::new();
+    for (name, doc, file) in env_files {
+        let env = model::resolve_environment(&project, name, &file);
+        errors.extend(rules::check_environment(&project, &project_doc, &env, doc));
+        environments.push(env);
+    }
+    if !errors.is_empty() {
+        return Err(fail(sorted(errors), &sources));
+    }
+
+    // render
+    let internal = |e: render::RenderError| {
+        vec![Diagnostic::error("envc::render::internal", format!("template `{}` failed (this is a bug in envc): {}", e.template, e.message))]
+    };
+    let mut files = render::render_modules(&project).map_err(|e| fail(internal(e), &sources))?;
+    for env in &environments {
+        files.extend(render::render_root(&project, env).map_err(|e| fail(internal(e), &sources))?);
+    }
+    Ok(Compiled { files, project, environments, sources })
+}
+
+fn sorted(mut d: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    d.sort_by(|a, b| a.span.cmp(&b.span).then_with(|| a.message.cmp(&b.message)));
+    d.dedup();
+    d
+}
+
+/// Which generated paths a build with `only` environments owns: all modules, and
+/// the roots of those environments (all roots when `only` is empty).
+pub fn in_scope(only: &[String]) -> impl Fn(&str) -> bool + '_ {
+    move |path: &str| {
+        if path.starts_with("modules/") {
+            return true;
+        }
+        match path.strip_prefix("environments/").and_then(|p| p.split_once('/')) {
+            Some((env, _)) => only.is_empty() || only.iter().any(|o| o == env),
+            None => only.is_empty(),
+        }
+    }
+}

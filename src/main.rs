@@ -1,0 +1,343 @@
+//! The `envc` command line: argument parsing, terminal output and exit
+//! statuses, around the library's pipeline. Exit statuses live here only.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use envc::diag::Diagnostic;
+use envc::{Compiled, Failed, Inputs, compile, diff, emit, in_scope, report, schema};
+
+#[derive(Parser)]
+#[command(name = "envc", version, about = "Compile typed environment files into a committed Terraform tree")]
+struct Cli {
+    /// Project directory (holds envc.kdl and environments/).
+    #[arg(short = 'C', global = true, default_value = ".", value_name = "PROJECT-DIR")]
+    project: PathBuf,
+    /// When to use colours.
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+    /// Print only errors.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum DiffFormat {
+    Unified,
+    Stat,
+    Markdown,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum DiagFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum ShowFormat {
+    Json,
+    Kdl,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compile and write the Terraform tree.
+    Build {
+        /// Output directory [default: <PROJECT-DIR>/terraform].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Only this environment (repeatable); modules are always built.
+        #[arg(long = "env", value_name = "NAME")]
+        envs: Vec<String>,
+    },
+    /// Compare the generated tree with the one on disk (exit 1 when they differ).
+    Diff {
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long = "env", value_name = "NAME")]
+        envs: Vec<String>,
+        #[arg(long, value_enum, default_value_t = DiffFormat::Unified)]
+        format: DiffFormat,
+    },
+    /// Check the inputs; write nothing.
+    Validate {
+        /// Only report errors in these files (paths relative to the project directory).
+        files: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = DiagFormat::Human)]
+        format: DiagFormat,
+    },
+    /// Write (or check) schemas/*.json.
+    Schema {
+        /// Output directory [default: <PROJECT-DIR>/schemas].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Exit 1 if the files on disk are not current; write nothing.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Print an environment as resolved after `extends` and defaults.
+    Show {
+        env: String,
+        #[arg(long, value_enum, default_value_t = ShowFormat::Json)]
+        format: ShowFormat,
+    },
+    /// Scaffold a new project from the example.
+    Init {
+        /// Directory to create the project in [default: .].
+        dir: Option<PathBuf>,
+    },
+}
+
+const OK: u8 = 0;
+const INVALID: u8 = 1;
+const TROUBLE: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { TROUBLE } else { OK });
+        }
+    };
+    ExitCode::from(run(&cli))
+}
+
+struct Out {
+    color_err: bool,
+    color_out: bool,
+    quiet: bool,
+}
+
+impl Out {
+    fn new(cli: &Cli) -> Out {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let pick = |tty: bool| match cli.color {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => tty && !no_color,
+        };
+        Out { color_err: pick(std::io::stderr().is_terminal()), color_out: pick(std::io::stdout().is_terminal()), quiet: cli.quiet }
+    }
+    fn diagnostics(&self, f: &Failed) {
+        eprint!("{}", report::to_human(&f.diagnostics, &f.sources, self.color_err));
+    }
+    fn error(&self, msg: impl std::fmt::Display) {
+        if self.color_err {
+            eprintln!("\x1b[1;31merror\x1b[0m: {msg}");
+        } else {
+            eprintln!("error: {msg}");
+        }
+    }
+    fn info(&self, msg: impl std::fmt::Display) {
+        if !self.quiet {
+            println!("{msg}");
+        }
+    }
+}
+
+fn read_inputs(dir: &Path, out: &Out) -> Result<Inputs, u8> {
+    Inputs::read_dir(dir).map_err(|e| {
+        out.error(format!("cannot read project `{}`: {e}", dir.display()));
+        TROUBLE
+    })
+}
+
+fn check_envs(inputs: &Inputs, envs: &[String], out: &Out) -> Result<(), u8> {
+    let known = inputs.environment_names();
+    for e in envs {
+        if !known.contains(e) {
+            let list = known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+            out.error(format!("unknown environment `{e}` (known: {list})"));
+            return Err(TROUBLE);
+        }
+    }
+    Ok(())
+}
+
+fn compile_or_report(cli: &Cli, envs: &[String], out: &Out, fail_code: u8) -> Result<Compiled, u8> {
+    let inputs = read_inputs(&cli.project, out)?;
+    check_envs(&inputs, envs, out)?;
+    compile(&inputs, envs).map_err(|f| {
+        out.diagnostics(&f);
+        fail_code
+    })
+}
+
+fn run(cli: &Cli) -> u8 {
+    let out = Out::new(cli);
+    let result = match &cli.command {
+        Command::Build { out: dir, envs } => build(cli, &out, dir, envs),
+        Command::Diff { out: dir, envs, format } => diff_cmd(cli, &out, dir, envs, *format),
+        Command::Validate { files, format } => validate(cli, &out, files, *format),
+        Command::Schema { out: dir, check } => schema_cmd(cli, &out, dir, *check),
+        Command::Show { env, format } => show(cli, &out, env, *format),
+        Command::Init { dir } => init(&out, dir.as_deref().unwrap_or(Path::new("."))),
+    };
+    match result {
+        Ok(()) => OK,
+        Err(code) => code,
+    }
+}
+
+fn out_dir(cli: &Cli, dir: &Option<PathBuf>) -> PathBuf {
+    dir.clone().unwrap_or_else(|| cli.project.join("terraform"))
+}
+
+fn build(cli: &Cli, out: &Out, dir: &Option<PathBuf>, envs: &[String]) -> Result<(), u8> {
+    let compiled = compile_or_report(cli, envs, out, INVALID)?;
+    let target = out_dir(cli, dir);
+    let summary = emit::emit(&target, &compiled.files, &in_scope(envs)).map_err(|e| {
+        out.error(e);
+        TROUBLE
+    })?;
+    out.info(format!(
+        "envc: {} written, {} unchanged, {} removed ({})",
+        summary.written.len(),
+        summary.unchanged,
+        summary.removed.len(),
+        target.display()
+    ));
+    Ok(())
+}
+
+fn diff_cmd(cli: &Cli, out: &Out, dir: &Option<PathBuf>, envs: &[String], format: DiffFormat) -> Result<(), u8> {
+    let compiled = compile_or_report(cli, envs, out, TROUBLE)?;
+    let target = out_dir(cli, dir);
+    let on_disk = emit::read_generated(&target, &in_scope(envs)).map_err(|e| {
+        out.error(e);
+        TROUBLE
+    })?;
+    let actual = on_disk.into_iter().map(|(p, b)| (p, String::from_utf8_lossy(&b).into_owned())).collect();
+    let diffs = diff::compare(&compiled.files, &actual);
+    let text = match format {
+        DiffFormat::Unified => diff::render_unified(&diffs, out.color_out),
+        DiffFormat::Stat => diff::render_stat(&diffs),
+        DiffFormat::Markdown => diff::render_markdown(&diffs, 60_000),
+        DiffFormat::Json => diff::render_json(&diffs),
+    };
+    let _ = std::io::stdout().write_all(text.as_bytes());
+    if diffs.is_empty() { Ok(()) } else { Err(INVALID) }
+}
+
+fn validate(cli: &Cli, out: &Out, files: &[PathBuf], format: DiagFormat) -> Result<(), u8> {
+    let inputs = read_inputs(&cli.project, out)?;
+    let Err(mut failed) = compile(&inputs, &[]) else {
+        if format == DiagFormat::Json {
+            println!("[]");
+        } else {
+            out.info("envc: inputs are valid");
+        }
+        return Ok(());
+    };
+    if !files.is_empty() {
+        let wanted: Vec<String> = files.iter().map(|f| f.to_string_lossy().replace('\\', "/").trim_start_matches("./").to_string()).collect();
+        failed.diagnostics.retain(|d: &Diagnostic| d.span.as_ref().is_none_or(|s| wanted.iter().any(|w| *w == *s.file)));
+        if failed.diagnostics.is_empty() {
+            if format == DiagFormat::Json {
+                println!("[]");
+            }
+            return Ok(());
+        }
+    }
+    match format {
+        DiagFormat::Json => print!("{}", report::to_json(&failed.diagnostics, &failed.sources)),
+        DiagFormat::Human => out.diagnostics(&failed),
+    }
+    Err(INVALID)
+}
+
+fn schema_cmd(cli: &Cli, out: &Out, dir: &Option<PathBuf>, check: bool) -> Result<(), u8> {
+    let target = dir.clone().unwrap_or_else(|| cli.project.join("schemas"));
+    let mut stale = Vec::new();
+    for kind in [schema::Kind::Project, schema::Kind::Environment] {
+        let path = target.join(kind.file_name());
+        let text = schema::json_schema_text(kind);
+        let current = std::fs::read_to_string(&path).ok();
+        if current.as_deref() == Some(text.as_str()) {
+            continue;
+        }
+        if check {
+            stale.push(path);
+        } else {
+            std::fs::create_dir_all(&target).and_then(|()| std::fs::write(&path, text)).map_err(|e| {
+                out.error(format!("{}: {e}", path.display()));
+                TROUBLE
+            })?;
+            out.info(format!("envc: wrote {}", path.display()));
+        }
+    }
+    if stale.is_empty() {
+        if check {
+            out.info("envc: schemas are current");
+        }
+        Ok(())
+    } else {
+        for p in &stale {
+            out.error(format!("{} is not current; run `envc schema`", p.display()));
+        }
+        Err(INVALID)
+    }
+}
+
+fn show(cli: &Cli, out: &Out, env: &str, format: ShowFormat) -> Result<(), u8> {
+    let envs = vec![env.to_string()];
+    let compiled = compile_or_report(cli, &envs, out, INVALID)?;
+    let Some(e) = compiled.environments.first() else {
+        return Err(TROUBLE);
+    };
+    let value = serde_json::to_value(e).expect("environments serialize");
+    match format {
+        ShowFormat::Json => println!("{}", serde_json::to_string_pretty(&value).expect("json")),
+        ShowFormat::Kdl => print!("{}", envc::load::to_kdl(&value)),
+    }
+    Ok(())
+}
+
+const EXAMPLE: &[(&str, &str)] = &[
+    ("envc.kdl", include_str!("../envc.kdl")),
+    ("environments/_base.kdl", include_str!("../environments/_base.kdl")),
+    ("environments/dev.kdl", include_str!("../environments/dev.kdl")),
+    ("environments/sit.kdl", include_str!("../environments/sit.kdl")),
+    ("environments/prod.kdl", include_str!("../environments/prod.kdl")),
+];
+
+fn init(out: &Out, dir: &Path) -> Result<(), u8> {
+    let taken: Vec<&str> = EXAMPLE.iter().map(|(p, _)| *p).filter(|p| dir.join(p).exists()).collect();
+    if !taken.is_empty() {
+        out.error(format!("refusing to overwrite existing files in {}: {}", dir.display(), taken.join(", ")));
+        return Err(TROUBLE);
+    }
+    for (rel, text) in EXAMPLE {
+        let path = dir.join(rel);
+        let written = path.parent().map_or(Ok(()), std::fs::create_dir_all).and_then(|()| std::fs::write(&path, text));
+        if let Err(e) = written {
+            out.error(format!("{}: {e}", path.display()));
+            return Err(TROUBLE);
+        }
+    }
+    for kind in [schema::Kind::Project, schema::Kind::Environment] {
+        let path = dir.join("schemas").join(kind.file_name());
+        let _ = std::fs::create_dir_all(dir.join("schemas"));
+        if let Err(e) = std::fs::write(&path, schema::json_schema_text(kind)) {
+            out.error(format!("{}: {e}", path.display()));
+            return Err(TROUBLE);
+        }
+    }
+    out.info(format!("envc: new project in {}; run `envc -C {} build`", dir.display(), dir.display()));
+    Ok(())
+}

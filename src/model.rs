@@ -1,0 +1,389 @@
+//! Model: the resolved project and environments that templates render.
+//!
+//! Takes the faithful input types of [`crate::schema`] (already schema-valid)
+//! and returns [`Project`] and [`Environment`]: defaults applied by tier,
+//! tags merged, names built from the naming convention, envc names turned
+//! into Terraform identifiers. It deliberately reports nothing: every
+//! semantic check lives in [`crate::rules`], which runs on these values.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::schema::{self, Access, EnvironmentFile, FlagValue, ProjectFile, Tier};
+
+/// An envc name (`role-assignments`) as a Terraform identifier (`role_assignments`).
+pub fn ident(name: &str) -> String {
+    name.replace(['-', '.'], "_")
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Project {
+    pub name: String,
+    pub prefix: String,
+    pub tags: BTreeMap<String, String>,
+    pub tables: Vec<Table>,
+    pub functions: Vec<Function>,
+    pub api: Option<Api>,
+    pub user_pool: Option<UserPool>,
+    pub buckets: Vec<Bucket>,
+    pub alarms: Alarms,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Table {
+    pub name: String,
+    pub id: String,
+    pub hash_key: String,
+    pub range_key: Option<String>,
+    pub attributes: Vec<Attribute>,
+    pub gsis: Vec<Gsi>,
+    pub ttl: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Attribute {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Gsi {
+    pub name: String,
+    pub hash_key: String,
+    pub range_key: Option<String>,
+    pub projection: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Grant {
+    pub name: String,
+    pub id: String,
+    pub read: bool,
+    pub write: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Function {
+    pub name: String,
+    pub id: String,
+    pub description: String,
+    pub tables: Vec<Grant>,
+    pub buckets: Vec<Grant>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Route {
+    /// The key as written: `GET /users/{user_id}`.
+    pub key: String,
+    pub method: String,
+    pub path: String,
+    pub function: String,
+    pub function_id: String,
+    pub auth: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Api {
+    pub stage: String,
+    pub throttle_burst: u32,
+    pub throttle_rate: f64,
+    pub routes: Vec<Route>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Client {
+    pub name: String,
+    pub id: String,
+    pub public: bool,
+    pub access_token_minutes: u32,
+    pub refresh_token_days: u32,
+    pub callback_urls: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct UserPool {
+    pub mfa: String,
+    pub password_min_length: u32,
+    pub clients: Vec<Client>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Bucket {
+    pub name: String,
+    pub id: String,
+    pub warm_after_days: u32,
+    pub cold_after_days: u32,
+    pub archive_after_days: u32,
+    pub expire_after_days: u32,
+    pub noncurrent_expire_after_days: u32,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Alarms {
+    pub api_5xx_errors: f64,
+    pub api_latency_p99_ms: f64,
+    pub dynamodb_throttles: f64,
+    pub dynamodb_system_errors: f64,
+}
+
+impl Alarms {
+    fn overlay(&self, o: Option<&schema::Alarms>) -> Alarms {
+        let Some(o) = o else { return self.clone() };
+        Alarms {
+            api_5xx_errors: o.api_5xx_errors.unwrap_or(self.api_5xx_errors),
+            api_latency_p99_ms: o.api_latency_p99_ms.unwrap_or(self.api_latency_p99_ms),
+            dynamodb_throttles: o.dynamodb_throttles.unwrap_or(self.dynamodb_throttles),
+            dynamodb_system_errors: o.dynamodb_system_errors.unwrap_or(self.dynamodb_system_errors),
+        }
+    }
+}
+
+const DEFAULT_ALARMS: Alarms = Alarms {
+    api_5xx_errors: 5.0,
+    api_latency_p99_ms: 3000.0,
+    dynamodb_throttles: 10.0,
+    dynamodb_system_errors: 1.0,
+};
+
+pub fn resolve_project(p: &ProjectFile) -> Project {
+    let grants = |m: &Option<BTreeMap<String, schema::Grant>>| -> Vec<Grant> {
+        m.iter()
+            .flatten()
+            .map(|(name, g)| Grant {
+                name: name.clone(),
+                id: ident(name),
+                read: matches!(g.access, Access::Read | Access::ReadWrite),
+                write: matches!(g.access, Access::Write | Access::ReadWrite),
+            })
+            .collect()
+    };
+    Project {
+        name: p.project.clone(),
+        prefix: p.prefix.clone().unwrap_or_else(|| p.project.clone()),
+        tags: p.tags.clone().unwrap_or_default(),
+        tables: p
+            .table
+            .iter()
+            .flatten()
+            .map(|(name, t)| Table {
+                name: name.clone(),
+                id: ident(name),
+                hash_key: t.hash_key.clone(),
+                range_key: t.range_key.clone(),
+                attributes: t
+                    .attribute
+                    .iter()
+                    .map(|(n, a)| Attribute { name: n.clone(), ty: format!("{:?}", a.ty) })
+                    .collect(),
+                gsis: t
+                    .gsi
+                    .iter()
+                    .flatten()
+                    .map(|(n, g)| Gsi {
+                        name: n.clone(),
+                        hash_key: g.hash_key.clone(),
+                        range_key: g.range_key.clone(),
+                        projection: format!("{:?}", g.projection.unwrap_or(schema::Projection::ALL)),
+                    })
+                    .collect(),
+                ttl: t.ttl.clone(),
+            })
+            .collect(),
+        functions: p
+            .function
+            .iter()
+            .flatten()
+            .map(|(name, f)| Function {
+                name: name.clone(),
+                id: ident(name),
+                description: f.description.clone().unwrap_or_else(|| format!("service role of {name}")),
+                tables: grants(&f.table),
+                buckets: grants(&f.bucket),
+            })
+            .collect(),
+        api: p.api.as_ref().map(|a| Api {
+            stage: a.stage.clone(),
+            throttle_burst: a.throttle_burst.unwrap_or(100),
+            throttle_rate: a.throttle_rate.unwrap_or(50.0),
+            routes: a
+                .route
+                .iter()
+                .map(|(key, r)| {
+                    let (method, path) = split_route(key).unwrap_or(("", ""));
+                    Route {
+                        key: key.clone(),
+                        method: method.to_string(),
+                        path: path.to_string(),
+                        function: r.function.clone(),
+                        function_id: ident(&r.function),
+                        auth: r.auth.unwrap_or(true),
+                    }
+                })
+                .collect(),
+        }),
+        user_pool: p.user_pool.as_ref().map(|u| UserPool {
+            mfa: format!("{:?}", u.mfa),
+            password_min_length: u.password_min_length,
+            clients: u
+                .client
+                .iter()
+                .flatten()
+                .map(|(n, c)| Client {
+                    name: n.clone(),
+                    id: ident(n),
+                    public: c.public,
+                    access_token_minutes: c.access_token_minutes.unwrap_or(60),
+                    refresh_token_days: c.refresh_token_days.unwrap_or(30),
+                    callback_urls: c.callback_urls.as_ref().map(|u| u.to_vec()).unwrap_or_default(),
+                })
+                .collect(),
+        }),
+        buckets: p
+            .bucket
+            .iter()
+            .flatten()
+            .map(|(n, b)| Bucket {
+                name: n.clone(),
+                id: ident(n),
+                warm_after_days: b.warm_after_days,
+                cold_after_days: b.cold_after_days,
+                archive_after_days: b.archive_after_days,
+                expire_after_days: b.expire_after_days,
+                noncurrent_expire_after_days: b.noncurrent_expire_after_days.unwrap_or(90),
+            })
+            .collect(),
+        alarms: DEFAULT_ALARMS.overlay(p.alarms.as_ref()),
+    }
+}
+
+/// `"GET /users/{id}"` → `("GET", "/users/{id}")`; `None` when it is not of that form.
+pub fn split_route(key: &str) -> Option<(&str, &str)> {
+    let (method, path) = key.split_once(' ')?;
+    Some((method, path.trim()))
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Features {
+    pub deletion_protection: bool,
+    pub xray_tracing: bool,
+    pub cognito_advanced_security: bool,
+    pub detailed_metrics: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Flag {
+    pub name: String,
+    pub id: String,
+    /// The SSM parameter value (flags are strings in SSM: `true`, `10`, `text`).
+    pub value: String,
+    /// `bool`, `number` or `string`, recorded in the parameter's description.
+    pub kind: &'static str,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BackendConfig {
+    pub bucket: String,
+    pub region: String,
+    pub key: String,
+    pub lock_table: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Environment {
+    pub name: String,
+    pub tier: Tier,
+    pub region: String,
+    pub failover_region: Option<String>,
+    pub pitr: bool,
+    pub cross_region_replication: bool,
+    pub account_id: Option<String>,
+    pub log_retention_days: u32,
+    pub features: Features,
+    pub flags: Vec<Flag>,
+    /// Project tags with the environment's on top, plus `environment`.
+    pub tags: BTreeMap<String, String>,
+    pub alarms: Alarms,
+    pub alert_emails: Vec<String>,
+    pub backend: BackendConfig,
+    /// `<prefix>-<env>`: every generated AWS name starts with it.
+    pub name_prefix: String,
+}
+
+pub fn default_log_retention(tier: Tier) -> u32 {
+    match tier {
+        Tier::DEV => 14,
+        Tier::SIT | Tier::UAT => 30,
+        Tier::STAGING => 90,
+        Tier::PROD => 365,
+    }
+}
+
+pub fn resolve_environment(project: &Project, name: &str, e: &EnvironmentFile) -> Environment {
+    let prod = e.tier == Tier::PROD;
+    let f = e.features.clone().unwrap_or_default();
+    let mut tags = project.tags.clone();
+    tags.extend(e.tags.clone().unwrap_or_default());
+    tags.insert("environment".into(), name.to_string());
+    let name_prefix = format!("{}-{name}", project.prefix);
+    let account_suffix = e.account_id.as_ref().map(|a| format!("-{a}")).unwrap_or_default();
+    let b = e.backend.clone().unwrap_or_default();
+    Environment {
+        name: name.to_string(),
+        tier: e.tier,
+        region: e.region.0.clone(),
+        failover_region: e.failover_region.as_ref().map(|r| r.0.clone()),
+        pitr: e.pitr.unwrap_or(true),
+        cross_region_replication: e.cross_region_replication.unwrap_or(false),
+        account_id: e.account_id.clone(),
+        log_retention_days: e.log_retention_days.unwrap_or_else(|| default_log_retention(e.tier)),
+        features: Features {
+            deletion_protection: f.deletion_protection.unwrap_or(prod),
+            xray_tracing: f.xray_tracing.unwrap_or(false),
+            cognito_advanced_security: f.cognito_advanced_security.unwrap_or(prod),
+            detailed_metrics: f.detailed_metrics.unwrap_or(prod),
+        },
+        flags: e
+            .flags
+            .iter()
+            .flatten()
+            .map(|(n, v)| {
+                let (value, kind) = match v {
+                    FlagValue::Bool(b) => (b.to_string(), "bool"),
+                    FlagValue::Number(n) => (n.to_string(), "number"),
+                    FlagValue::String(s) => (s.clone(), "string"),
+                };
+                Flag { name: n.clone(), id: ident(n), value, kind }
+            })
+            .collect(),
+        tags,
+        alarms: project.alarms.overlay(e.alarms.as_ref()),
+        alert_emails: e.alert_emails.as_ref().map(|v| v.to_vec().into_iter().map(|m| m.0).collect()).unwrap_or_default(),
+        backend: BackendConfig {
+            bucket: b.bucket.unwrap_or_else(|| format!("{name_prefix}-tfstate{account_suffix}")),
+            region: b.region.map_or_else(|| e.region.0.clone(), |r| r.0),
+            key: b.key.unwrap_or_else(|| format!("{}/{name}/terraform.tfstate", project.name)),
+            lock_table: b.lock_table.unwrap_or_else(|| format!("{name_prefix}-tflock")),
+        },
+        name_prefix,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idents_and_routes() {
+        assert_eq!(ident("role-assignments"), "role_assignments");
+        assert_eq!(split_route("GET /users/{id}"), Some(("GET", "/users/{id}")));
+        assert_eq!(split_route("GET"), None);
+    }
+
+    #[test]
+    fn log_retention_defaults_by_tier() {
+        assert_eq!(default_log_retention(Tier::DEV), 14);
+        assert_eq!(default_log_retention(Tier::PROD), 365);
+    }
+}

@@ -1,0 +1,635 @@
+//! Schema: the faithful, typed shape of the two input file kinds, and the JSON
+//! Schema validation of their JSON view.
+//!
+//! Takes a [`load::Document`] (JSON view + span map) and returns the typed
+//! input (`ProjectFile`, `EnvironmentFile`) or every schema error, each traced
+//! through the JSON pointer → span map to its place in the KDL (an unknown key
+//! points at the key, a missing key at the enclosing node).
+//!
+//! The Rust types below *are* the schema: `schemars` turns them (doc comments
+//! included) into `schemas/*.json`, and serde reads the validated view into
+//! them. Nothing here applies defaults or checks cross-references: that is
+//! [`crate::model`] and [`crate::rules`].
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use schemars::{JsonSchema, schema_for};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::diag::{Diagnostic, Span, nearest};
+use crate::load::Document;
+
+/// Environment tier. PROD gets the strictest defaults and rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum Tier {
+    DEV,
+    SIT,
+    UAT,
+    STAGING,
+    PROD,
+}
+
+/// One value or a list of values: in KDL, `alert-emails "a@x.io"` is one, `alert-emails "a@x.io" "b@x.io"` is a list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum OneOrMany<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T: Clone> OneOrMany<T> {
+    pub fn to_vec(&self) -> Vec<T> {
+        match self {
+            OneOrMany::One(v) => vec![v.clone()],
+            OneOrMany::Many(v) => v.clone(),
+        }
+    }
+}
+
+/// An e-mail address.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Email(#[schemars(regex(pattern = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"))] pub String);
+
+/// An AWS region code such as `eu-west-1` (checked against the known regions by envc's rules).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RegionCode(#[schemars(regex(pattern = r"^[a-z]{2}(-[a-z]+)+-[0-9]$"))] pub String);
+
+/// An application feature flag value.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum FlagValue {
+    Bool(bool),
+    Number(serde_json::Number),
+    String(String),
+}
+
+/// CloudWatch Logs retention periods AWS accepts, in days.
+pub const LOG_RETENTION_DAYS: &[u32] = &[
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
+/// Infrastructure toggles. Unset toggles take their tier's default.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Features {
+    /// Deletion protection of tables and the user pool. Default: on for PROD, off otherwise.
+    pub deletion_protection: Option<bool>,
+    /// AWS X-Ray tracing of the API stage and X-Ray write access for every function. Default off.
+    pub xray_tracing: Option<bool>,
+    /// Cognito advanced security (adaptive authentication). Default: on for PROD, off otherwise.
+    pub cognito_advanced_security: Option<bool>,
+    /// Detailed (per-method) API Gateway metrics. Default: on for PROD, off otherwise.
+    pub detailed_metrics: Option<bool>,
+}
+
+/// Alarm thresholds. The project sets them; an environment may override any of them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Alarms {
+    /// API Gateway 5XX errors per 5 minutes that raise the alarm.
+    #[schemars(range(min = 0))]
+    pub api_5xx_errors: Option<f64>,
+    /// API Gateway p99 latency in milliseconds that raises the alarm.
+    #[schemars(range(min = 1))]
+    pub api_latency_p99_ms: Option<f64>,
+    /// Throttled DynamoDB requests per table per 5 minutes that raise the alarm.
+    #[schemars(range(min = 0))]
+    pub dynamodb_throttles: Option<f64>,
+    /// DynamoDB system errors per table per 5 minutes that raise the alarm.
+    #[schemars(range(min = 0))]
+    pub dynamodb_system_errors: Option<f64>,
+}
+
+/// S3 state backend. Unset keys follow the naming convention.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Backend {
+    /// State bucket. Default `<prefix>-<env>-tfstate[-<account-id>]`.
+    pub bucket: Option<String>,
+    /// Region of the state bucket. Default: the environment's region.
+    pub region: Option<RegionCode>,
+    /// State object key. Default `<project>/<env>/terraform.tfstate`.
+    pub key: Option<String>,
+    /// DynamoDB lock table. Default `<prefix>-<env>-tflock`.
+    pub lock_table: Option<String>,
+}
+
+/// An environment file (`environments/<env>.kdl` or `.json`): what differs between deployments.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct EnvironmentFile {
+    /// JSON files only: the schema this file follows (`../schemas/environment.schema.json`).
+    #[serde(rename = "$schema", default, skip_serializing)]
+    pub schema: Option<String>,
+    /// Another file of `environments/` (by stem, e.g. `_base`) deep-merged under this one.
+    pub extends: Option<String>,
+    /// The environment's tier.
+    pub tier: Tier,
+    /// The AWS region everything is deployed to.
+    pub region: RegionCode,
+    /// Region of the DynamoDB replicas and the audit bucket replica. Required when `cross-region-replication` is on, forbidden otherwise.
+    pub failover_region: Option<RegionCode>,
+    /// Point-in-time recovery of every table. Default on; must be on for PROD.
+    pub pitr: Option<bool>,
+    /// DynamoDB global-table replicas and S3 audit replication into `failover-region`. Default off.
+    pub cross_region_replication: Option<bool>,
+    /// The AWS account the environment lives in; the provider is pinned to it.
+    #[schemars(regex(pattern = r"^[0-9]{12}$"))]
+    pub account_id: Option<String>,
+    /// CloudWatch Logs retention in days (one of CloudWatch's allowed values). Default by tier: DEV 14, SIT/UAT 30, STAGING 90, PROD 365.
+    #[schemars(extend("enum" = LOG_RETENTION_DAYS))]
+    pub log_retention_days: Option<u32>,
+    /// Infrastructure toggles.
+    pub features: Option<Features>,
+    /// Application feature flags, published as SSM parameters `/<project>/<env>/flags/<name>`.
+    pub flags: Option<BTreeMap<String, FlagValue>>,
+    /// Tags merged into the provider's `default_tags` over the project's own.
+    pub tags: Option<BTreeMap<String, String>>,
+    /// Overrides of the project's alarm thresholds.
+    pub alarms: Option<Alarms>,
+    /// E-mail addresses subscribed to the alert topic.
+    pub alert_emails: Option<OneOrMany<Email>>,
+    /// S3 state backend settings.
+    pub backend: Option<Backend>,
+}
+
+/// DynamoDB attribute type: `S` string, `N` number, `B` binary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum AttributeType {
+    S,
+    N,
+    B,
+}
+
+/// A key attribute of a table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Attribute {
+    /// The attribute's DynamoDB type.
+    #[serde(rename = "type")]
+    pub ty: AttributeType,
+}
+
+/// Which attributes a global secondary index projects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[allow(non_camel_case_types)]
+pub enum Projection {
+    ALL,
+    KEYS_ONLY,
+}
+
+/// A global secondary index.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Gsi {
+    /// Partition key attribute (declared with `attribute`).
+    pub hash_key: String,
+    /// Sort key attribute (declared with `attribute`).
+    pub range_key: Option<String>,
+    /// Projected attributes. Default `ALL`.
+    pub projection: Option<Projection>,
+}
+
+/// A DynamoDB table (`table "<name>" hash-key="…" { … }`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Table {
+    /// Partition key attribute (declared with `attribute`).
+    pub hash_key: String,
+    /// Sort key attribute (declared with `attribute`).
+    pub range_key: Option<String>,
+    /// Key attributes of the table and its indexes: `attribute "<name>" type="S"`.
+    pub attribute: BTreeMap<String, Attribute>,
+    /// Global secondary indexes: `gsi "<name>" hash-key="…"`.
+    pub gsi: Option<BTreeMap<String, Gsi>>,
+    /// Attribute holding the item's expiry time (epoch seconds); enables TTL.
+    pub ttl: Option<String>,
+}
+
+/// Table access a function gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Access {
+    Read,
+    Write,
+    ReadWrite,
+}
+
+/// A grant on a table or bucket: `table "<name>" access="read"`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Grant {
+    /// What the function may do.
+    pub access: Access,
+}
+
+/// A Lambda function deployed elsewhere, named `<prefix>-<env>-<name>`; envc owns its role and log group.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Function {
+    /// What the function does (becomes the role's description).
+    pub description: Option<String>,
+    /// Tables the function may use, by their envc names.
+    pub table: Option<BTreeMap<String, Grant>>,
+    /// Buckets the function may use, by their envc names.
+    pub bucket: Option<BTreeMap<String, Grant>>,
+}
+
+/// An API route: `route "GET /users/{id}" function="users-api"`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Route {
+    /// The function (declared with `function`) that serves the route.
+    pub function: String,
+    /// Whether a Cognito user-pool token is required. Default true.
+    pub auth: Option<bool>,
+}
+
+/// The REST API.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Api {
+    /// Stage name, e.g. `v1`.
+    #[schemars(regex(pattern = r"^[a-zA-Z0-9_]{1,64}$"))]
+    pub stage: String,
+    /// Throttling burst limit (requests).
+    #[schemars(range(min = 1))]
+    pub throttle_burst: Option<u32>,
+    /// Throttling steady-state rate (requests per second).
+    #[schemars(range(min = 1))]
+    pub throttle_rate: Option<f64>,
+    /// Routes, keyed `"METHOD /path/{param}"`.
+    pub route: BTreeMap<String, Route>,
+}
+
+/// Multi-factor authentication of the user pool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum Mfa {
+    OFF,
+    OPTIONAL,
+    ON,
+}
+
+/// An app client of the user pool.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Client {
+    /// A public client (browser, mobile) gets no secret.
+    pub public: bool,
+    /// Access and ID token validity in minutes (5 – 1440). Default 60.
+    #[schemars(range(min = 5, max = 1440))]
+    pub access_token_minutes: Option<u32>,
+    /// Refresh token validity in days (1 – 3650). Default 30.
+    #[schemars(range(min = 1, max = 3650))]
+    pub refresh_token_days: Option<u32>,
+    /// OAuth callback URLs.
+    pub callback_urls: Option<OneOrMany<String>>,
+}
+
+/// The Cognito user pool.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct UserPool {
+    /// MFA: `OFF`, `OPTIONAL` or `ON`. PROD environments require `ON` or `OPTIONAL`... see rules.
+    pub mfa: Mfa,
+    /// Minimum password length (envc requires at least 12).
+    #[schemars(range(min = 6, max = 99))]
+    pub password_min_length: u32,
+    /// App clients: `client "<name>" { … }`.
+    pub client: Option<BTreeMap<String, Client>>,
+}
+
+/// An audit bucket with hot/warm/cold lifecycle (days since creation).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Bucket {
+    /// Move objects to STANDARD_IA after this many days (≥ 30).
+    #[schemars(range(min = 30))]
+    pub warm_after_days: u32,
+    /// Move objects to GLACIER after this many days.
+    #[schemars(range(min = 1))]
+    pub cold_after_days: u32,
+    /// Move objects to DEEP_ARCHIVE after this many days.
+    #[schemars(range(min = 1))]
+    pub archive_after_days: u32,
+    /// Delete objects after this many days.
+    #[schemars(range(min = 1))]
+    pub expire_after_days: u32,
+    /// Delete noncurrent versions after this many days. Default 90.
+    #[schemars(range(min = 1))]
+    pub noncurrent_expire_after_days: Option<u32>,
+}
+
+/// The project file (`envc.kdl`): the service, described once for every environment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ProjectFile {
+    /// JSON files only: the schema this file follows.
+    #[serde(rename = "$schema", default, skip_serializing)]
+    pub schema: Option<String>,
+    /// Project name (lowercase, digits, dashes); used in SSM paths and state keys.
+    #[schemars(regex(pattern = r"^[a-z][a-z0-9-]{0,39}$"))]
+    pub project: String,
+    /// Short prefix of every generated AWS name (`<prefix>-<env>-<name>`). Default: the project name.
+    #[schemars(regex(pattern = r"^[a-z][a-z0-9-]{0,19}$"))]
+    pub prefix: Option<String>,
+    /// Tags of every resource (provider `default_tags`).
+    pub tags: Option<BTreeMap<String, String>>,
+    /// DynamoDB tables.
+    pub table: Option<BTreeMap<String, Table>>,
+    /// Lambda functions (deployed elsewhere) and their least-privilege grants.
+    pub function: Option<BTreeMap<String, Function>>,
+    /// The REST API.
+    pub api: Option<Api>,
+    /// The Cognito user pool.
+    pub user_pool: Option<UserPool>,
+    /// Audit buckets.
+    pub bucket: Option<BTreeMap<String, Bucket>>,
+    /// Alarm thresholds.
+    pub alarms: Option<Alarms>,
+}
+
+/// The two input kinds, for schema generation and validation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Project,
+    Environment,
+}
+
+impl Kind {
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Kind::Project => "project.schema.json",
+            Kind::Environment => "environment.schema.json",
+        }
+    }
+}
+
+/// The JSON Schema of a file kind, as committed under `schemas/`.
+pub fn json_schema(kind: Kind) -> Value {
+    let schema = match kind {
+        Kind::Project => schema_for!(ProjectFile),
+        Kind::Environment => schema_for!(EnvironmentFile),
+    };
+    serde_json::to_value(schema).expect("schemars output is JSON")
+}
+
+/// Pretty JSON text of a schema, with a trailing newline (the committed form).
+pub fn json_schema_text(kind: Kind) -> String {
+    let mut s = serde_json::to_string_pretty(&json_schema(kind)).expect("schema serializes");
+    s.push('\n');
+    s
+}
+
+fn validator(kind: Kind) -> &'static jsonschema::Validator {
+    static PROJECT: OnceLock<jsonschema::Validator> = OnceLock::new();
+    static ENV: OnceLock<jsonschema::Validator> = OnceLock::new();
+    let cell = match kind {
+        Kind::Project => &PROJECT,
+        Kind::Environment => &ENV,
+    };
+    cell.get_or_init(|| jsonschema::validator_for(&json_schema(kind)).expect("envc's own schema is valid"))
+}
+
+/// Validate a document's JSON view against its kind's schema and read it into `T`.
+/// Every error is returned, each at its place.
+pub fn check<T: serde::de::DeserializeOwned>(kind: Kind, doc: &Document) -> Result<T, Vec<Diagnostic>> {
+    let schema = json_schema(kind);
+    let mut errors: Vec<Diagnostic> = validator(kind)
+        .iter_errors(&doc.value)
+        .map(|e| to_diagnostic(&schema, doc, e.instance_path().as_str(), e.kind()))
+        .collect();
+    if errors.is_empty() {
+        match serde_json::from_value::<T>(doc.value.clone()) {
+            Ok(v) => return Ok(v),
+            // The schema and the types agree, so this is an envc bug; still report it at the file.
+            Err(e) => errors.push(
+                Diagnostic::error("envc::schema::shape", format!("unexpected shape: {e}"))
+                    .at(root_span(doc)),
+            ),
+        }
+    }
+    errors.sort_by(|a, b| a.span.cmp(&b.span));
+    errors.dedup();
+    Err(errors)
+}
+
+fn root_span(doc: &Document) -> Span {
+    doc.spans.get("").map_or_else(|| Span::file_start(&doc.path), |l| l.value.clone())
+}
+
+/// The span of a pointer's value, or of its nearest ancestor that has one.
+pub fn value_span(doc: &Document, pointer: &str) -> Span {
+    let mut p = pointer;
+    loop {
+        if let Some(l) = doc.spans.get(p) {
+            return l.value.clone();
+        }
+        match p.rfind('/') {
+            Some(i) => p = &p[..i],
+            None => return root_span(doc),
+        }
+    }
+}
+
+pub fn key_span(doc: &Document, pointer: &str) -> Span {
+    match doc.spans.get(pointer) {
+        Some(l) => l.key.clone().unwrap_or_else(|| l.value.clone()),
+        None => value_span(doc, pointer),
+    }
+}
+
+pub fn escape_pointer(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+fn unescape_pointer(seg: &str) -> String {
+    seg.replace("~1", "/").replace("~0", "~")
+}
+
+/// The key name a pointer ends in, for messages (`/features/xray` → `features.xray`).
+fn dotted(pointer: &str) -> String {
+    let parts: Vec<String> = pointer.split('/').skip(1).map(unescape_pointer).collect();
+    if parts.is_empty() { "the file".to_string() } else { format!("`{}`", parts.join(".")) }
+}
+
+/// Walk the schema along an instance pointer (following `$ref`, `anyOf`, map `additionalProperties`).
+fn schema_at<'a>(root: &'a Value, pointer: &str) -> Option<&'a Value> {
+    let mut cur = resolve(root, root);
+    for seg in pointer.split('/').skip(1) {
+        let seg = unescape_pointer(seg);
+        let next = cur
+            .get("properties")
+            .and_then(|p| p.get(&seg))
+            .or_else(|| cur.get("additionalProperties").filter(|v| v.is_object()))
+            .or_else(|| cur.get("items"))?;
+        cur = resolve(root, next);
+    }
+    Some(cur)
+}
+
+fn resolve<'a>(root: &'a Value, mut s: &'a Value) -> &'a Value {
+    for _ in 0..16 {
+        if let Some(r) = s.get("$ref").and_then(Value::as_str) {
+            match r.strip_prefix('#').and_then(|p| root.pointer(p)) {
+                Some(t) => s = t,
+                None => return s,
+            }
+        } else if let Some(alts) = s.get("anyOf").and_then(Value::as_array) {
+            // Option<T> is `anyOf [T, null]`: look through to T.
+            match alts.iter().find(|a| a.get("type") != Some(&Value::from("null"))) {
+                Some(t) => s = t,
+                None => return s,
+            }
+        } else {
+            return s;
+        }
+    }
+    s
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list of values",
+        Value::Object(_) => "a block",
+    }
+}
+
+fn expected_from_schema(s: &Value) -> String {
+    if let Some(opts) = s.get("enum").and_then(Value::as_array) {
+        return format!("one of {}", list_values(opts));
+    }
+    if let Some(alts) = s.get("anyOf").or_else(|| s.get("oneOf")).and_then(Value::as_array) {
+        let names: Vec<String> = alts.iter().map(expected_from_schema).collect();
+        return names.join(" or ");
+    }
+    match s.get("type") {
+        Some(Value::String(t)) => describe_type(t),
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|t| *t != "null")
+            .map(describe_type)
+            .collect::<Vec<_>>()
+            .join(" or "),
+        _ => "a value".to_string(),
+    }
+}
+
+fn describe_type(t: &str) -> String {
+    match t {
+        "boolean" => "a boolean (`#true` or `#false`)".into(),
+        "string" => "a string".into(),
+        "integer" => "a whole number".into(),
+        "number" => "a number".into(),
+        "object" => "a block".into(),
+        "array" => "a list of values".into(),
+        other => other.to_string(),
+    }
+}
+
+fn list_values(opts: &[Value]) -> String {
+    opts.iter().map(|o| format!("`{}`", o.as_str().map_or_else(|| o.to_string(), str::to_string))).collect::<Vec<_>>().join(", ")
+}
+
+fn to_diagnostic(
+    schema: &Value,
+    doc: &Document,
+    pointer: &str,
+    kind: &jsonschema::error::ValidationErrorKind,
+) -> Diagnostic {
+    use jsonschema::error::ValidationErrorKind as K;
+    let instance = doc.value.pointer(pointer).unwrap_or(&Value::Null);
+    let here = value_span(doc, pointer);
+    let what = dotted(pointer);
+    match kind {
+        K::AdditionalProperties { unexpected } => {
+            // One diagnostic per key would be nicer; the first is reported here and
+            // the rest by the caller's loop because jsonschema emits them together.
+            let key = unexpected.first().cloned().unwrap_or_default();
+            let child = format!("{pointer}/{}", escape_pointer(&key));
+            let known: Vec<String> = schema_at(schema, pointer)
+                .and_then(|s| s.get("properties"))
+                .and_then(Value::as_object)
+                .map(|p| p.keys().filter(|k| !k.starts_with('$')).cloned().collect())
+                .unwrap_or_default();
+            let mut d = Diagnostic::error("envc::schema::unknown-key", format!("unknown key `{key}`"))
+                .at(key_span(doc, &child))
+                .label("unknown key");
+            if let Some(n) = nearest(&key, known.iter().map(String::as_str)) {
+                d = d.help(format!("did you mean `{n}`?"));
+            } else if !known.is_empty() {
+                d = d.help(format!("known keys here: {}", known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")));
+            }
+            d
+        }
+        K::Required { property } => {
+            let name = property.as_str().unwrap_or_default();
+            let place = if pointer.is_empty() { "the file".to_string() } else { what.clone() };
+            Diagnostic::error("envc::schema::missing-key", format!("missing required key `{name}` in {place}"))
+                .at(if pointer.is_empty() { Span::file_start(&doc.path) } else { key_span(doc, pointer) })
+                .label(format!("`{name}` is required"))
+        }
+        K::Enum { options } => {
+            let opts = options.as_array().cloned().unwrap_or_default();
+            let got = instance.as_str().map_or_else(|| instance.to_string(), str::to_string);
+            let strs: Vec<String> = opts.iter().map(|o| o.as_str().map_or_else(|| o.to_string(), str::to_string)).collect();
+            let mut d = Diagnostic::error("envc::schema::invalid-value", format!("invalid value `{got}` for {what}"))
+                .at(here)
+                .label(format!("expected one of {}", list_values(&opts)));
+            if let Some(n) = nearest(&got, strs.iter().map(String::as_str)) {
+                d = d.help(format!("did you mean `{n}`?"));
+            }
+            d
+        }
+        K::Type { .. } | K::AnyOf { .. } | K::OneOfNotValid { .. } => {
+            let expected = schema_at(schema, pointer).map_or_else(|| "another type".to_string(), expected_from_schema);
+            Diagnostic::error("envc::schema::type", format!("{what} must be {expected}, found {}", type_name(instance)))
+                .at(here)
+                .label(format!("expected {expected}"))
+        }
+        K::Pattern { pattern } => Diagnostic::error("envc::schema::pattern", format!("invalid value for {what}"))
+            .at(here)
+            .label(format!("does not match `{pattern}`")),
+        K::Minimum { limit } | K::ExclusiveMinimum { limit } => Diagnostic::error("envc::schema::range", format!("{what} is too small"))
+            .at(here)
+            .label(format!("must be at least {limit}")),
+        K::Maximum { limit } | K::ExclusiveMaximum { limit } => Diagnostic::error("envc::schema::range", format!("{what} is too large"))
+            .at(here)
+            .label(format!("must be at most {limit}")),
+        other => Diagnostic::error("envc::schema::invalid", format!("invalid value for {what}: {}", other.keyword()))
+            .at(here),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schemas_describe_every_env_key_of_the_spec() {
+        let s = json_schema(Kind::Environment);
+        let props = s["properties"].as_object().unwrap();
+        for key in [
+            "tier", "region", "failover-region", "pitr", "cross-region-replication", "account-id",
+            "extends", "log-retention-days", "features", "flags", "tags", "alarms", "alert-emails", "backend",
+        ] {
+            assert!(props.contains_key(key), "missing {key}");
+            assert!(props[key].get("description").is_some(), "{key} has no description");
+        }
+        assert_eq!(s["additionalProperties"], Value::Bool(false));
+    }
+
+    #[test]
+    fn pointer_escaping_round_trips() {
+        assert_eq!(escape_pointer("GET /a/{b}~"), "GET ~1a~1{b}~0");
+        assert_eq!(unescape_pointer(&escape_pointer("GET /a/{b}~")), "GET /a/{b}~");
+    }
+}

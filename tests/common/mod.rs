@@ -1,0 +1,48 @@
+//! Shared helpers of the integration tests.
+#![allow(dead_code)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn envc_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_envc"))
+}
+
+pub fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A temporary copy of the example project at the repository root (inputs only).
+pub fn example_project() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::copy(repo().join("envc.kdl"), tmp.path().join("envc.kdl")).unwrap();
+    fs::create_dir_all(tmp.path().join("environments")).unwrap();
+    for e in fs::read_dir(repo().join("environments")).unwrap() {
+        let e = e.unwrap();
+        fs::copy(e.path(), tmp.path().join("environments").join(e.file_name())).unwrap();
+    }
+    tmp
+}
+
+pub fn envc(project: &Path, args: &[&str]) -> Output {
+    Command::new(envc_bin()).arg("-C").arg(project).args(args).env("NO_COLOR", "1").output().unwrap()
+}
+
+/// Every file under `dir`, relative path → bytes.
+pub fn read_tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_dir() {
+                stack.push(e.path());
+            } else {
+                let rel = e.path().strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+                out.insert(rel, fs::read(e.path()).unwrap());
+            }
+        }
+    }
+    out
+}
