@@ -300,7 +300,8 @@ fn show(cli: &Cli, out: &Out, env: &str, format: ShowFormat) -> Result<(), u8> {
     let Some(e) = compiled.environments.first() else {
         return Err(TROUBLE);
     };
-    let value = serde_json::to_value(e).expect("environments serialize");
+    let mut value = serde_json::to_value(e.resolved_file()).expect("environments serialize");
+    drop_nulls(&mut value);
     match format {
         ShowFormat::Json => println!("{}", serde_json::to_string_pretty(&value).expect("json")),
         ShowFormat::Kdl => print!("{}", envc::load::to_kdl(&value)),
@@ -340,4 +341,12 @@ fn init(out: &Out, dir: &Path) -> Result<(), u8> {
     }
     out.info(format!("envc: new project in {}; run `envc -C {} build`", dir.display(), dir.display()));
     Ok(())
+}
+
+/// Unset optional keys serialize as `null`; a resolved view leaves them out.
+fn drop_nulls(v: &mut serde_json::Value) {
+    if let serde_json::Value::Object(m) = v {
+        m.retain(|_, x| !x.is_null());
+        m.values_mut().for_each(drop_nulls);
+    }
 }

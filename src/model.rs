@@ -280,6 +280,9 @@ pub struct Flag {
     pub value: String,
     /// `bool`, `number` or `string`, recorded in the parameter's description.
     pub kind: &'static str,
+    /// The value as written.
+    #[serde(skip)]
+    pub written: FlagValue,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -354,7 +357,7 @@ pub fn resolve_environment(project: &Project, name: &str, e: &EnvironmentFile) -
                     FlagValue::Number(n) => (n.to_string(), "number"),
                     FlagValue::String(s) => (s.clone(), "string"),
                 };
-                Flag { name: n.clone(), id: ident(n), value, kind }
+                Flag { name: n.clone(), id: ident(n), value, kind, written: v.clone() }
             })
             .collect(),
         tags,
@@ -367,6 +370,46 @@ pub fn resolve_environment(project: &Project, name: &str, e: &EnvironmentFile) -
             lock_table: b.lock_table.unwrap_or_else(|| format!("{name_prefix}-tflock")),
         },
         name_prefix,
+    }
+}
+
+impl Environment {
+    /// The environment in the vocabulary of its input file, every default filled
+    /// in and `extends` applied (what `envc show` prints).
+    pub fn resolved_file(&self) -> EnvironmentFile {
+        use schema::{Email, OneOrMany, RegionCode};
+        EnvironmentFile {
+            schema: None,
+            extends: None,
+            tier: self.tier,
+            region: RegionCode(self.region.clone()),
+            failover_region: self.failover_region.clone().map(RegionCode),
+            pitr: Some(self.pitr),
+            cross_region_replication: Some(self.cross_region_replication),
+            account_id: self.account_id.clone(),
+            log_retention_days: Some(self.log_retention_days),
+            features: Some(schema::Features {
+                deletion_protection: Some(self.features.deletion_protection),
+                xray_tracing: Some(self.features.xray_tracing),
+                cognito_advanced_security: Some(self.features.cognito_advanced_security),
+                detailed_metrics: Some(self.features.detailed_metrics),
+            }),
+            flags: Some(self.flags.iter().map(|f| (f.name.clone(), f.written.clone())).collect()),
+            tags: Some(self.tags.clone()),
+            alarms: Some(schema::Alarms {
+                api_5xx_errors: Some(self.alarms.api_5xx_errors),
+                api_latency_p99_ms: Some(self.alarms.api_latency_p99_ms),
+                dynamodb_throttles: Some(self.alarms.dynamodb_throttles),
+                dynamodb_system_errors: Some(self.alarms.dynamodb_system_errors),
+            }),
+            alert_emails: Some(OneOrMany::Many(self.alert_emails.iter().cloned().map(Email).collect())),
+            backend: Some(schema::Backend {
+                bucket: Some(self.backend.bucket.clone()),
+                region: Some(RegionCode(self.backend.region.clone())),
+                key: Some(self.backend.key.clone()),
+                lock_table: Some(self.backend.lock_table.clone()),
+            }),
+        }
     }
 }
 

@@ -240,6 +240,8 @@ pub fn check_environment(p: &Project, project_doc: &Document, env: &Environment,
                 .label("the file name is the environment name")
                 .help("rename the file: lowercase letters, digits and `-`, starting with a letter, at most 16 characters"),
         );
+        // Every generated name contains the environment name: checking them would only repeat this.
+        return c.out;
     }
     region_check(&mut c, "/region", &env.region);
     if let Some(f) = &env.failover_region {

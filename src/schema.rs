@@ -398,10 +398,10 @@ fn validator(kind: Kind) -> &'static jsonschema::Validator {
 /// Every error is returned, each at its place.
 pub fn check<T: serde::de::DeserializeOwned>(kind: Kind, doc: &Document) -> Result<T, Vec<Diagnostic>> {
     let schema = json_schema(kind);
-    let mut errors: Vec<Diagnostic> = validator(kind)
-        .iter_errors(&doc.value)
-        .map(|e| to_diagnostic(&schema, doc, e.instance_path().as_str(), e.kind()))
-        .collect();
+    let mut errors: Vec<Diagnostic> = Vec::new();
+    for e in validator(kind).iter_errors(&doc.value) {
+        collect(&schema, doc, e.instance_path().as_str(), e.kind(), &mut errors);
+    }
     if errors.is_empty() {
         match serde_json::from_value::<T>(doc.value.clone()) {
             Ok(v) => return Ok(v),
@@ -539,6 +539,48 @@ fn list_values(opts: &[Value]) -> String {
     opts.iter().map(|o| format!("`{}`", o.as_str().map_or_else(|| o.to_string(), str::to_string))).collect::<Vec<_>>().join(", ")
 }
 
+/// Turn one validation error into diagnostics. An `anyOf` (`Option<T>`, one-or-many)
+/// whose instance has the type of one branch reports that branch's own errors, so
+/// that an unknown key inside `features {}` is reported as such, not as a type error.
+fn collect(schema: &Value, doc: &Document, pointer: &str, kind: &jsonschema::error::ValidationErrorKind, out: &mut Vec<Diagnostic>) {
+    use jsonschema::error::ValidationErrorKind as K;
+    if let K::AnyOf { context } | K::OneOfNotValid { context } = kind {
+        let type_mismatch = |errs: &Vec<jsonschema::ValidationError<'static>>| {
+            errs.iter().all(|e| matches!(e.kind(), K::Type { .. }) && e.instance_path().as_str() == pointer)
+        };
+        if let Some(branch) = context.iter().find(|errs| !errs.is_empty() && !type_mismatch(errs)) {
+            for e in branch {
+                collect(schema, doc, e.instance_path().as_str(), e.kind(), out);
+            }
+            return;
+        }
+    }
+    if let K::AdditionalProperties { unexpected } = kind {
+        for key in unexpected {
+            out.push(unknown_key(schema, doc, pointer, key));
+        }
+        return;
+    }
+    out.push(to_diagnostic(schema, doc, pointer, kind));
+}
+
+fn unknown_key(schema: &Value, doc: &Document, pointer: &str, key: &str) -> Diagnostic {
+    let child = format!("{pointer}/{}", escape_pointer(key));
+    let known: Vec<String> = schema_at(schema, pointer)
+        .and_then(|s| s.get("properties"))
+        .and_then(Value::as_object)
+        .map(|p| p.keys().filter(|k| !k.starts_with('$')).cloned().collect())
+        .unwrap_or_default();
+    let d = Diagnostic::error("envc::schema::unknown-key", format!("unknown key `{key}`"))
+        .at(key_span(doc, &child))
+        .label("unknown key");
+    match nearest(key, known.iter().map(String::as_str)) {
+        Some(n) => d.help(format!("did you mean `{n}`?")),
+        None if known.is_empty() => d,
+        None => d.help(format!("known keys here: {}", known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "))),
+    }
+}
+
 fn to_diagnostic(
     schema: &Value,
     doc: &Document,
@@ -550,26 +592,6 @@ fn to_diagnostic(
     let here = value_span(doc, pointer);
     let what = dotted(pointer);
     match kind {
-        K::AdditionalProperties { unexpected } => {
-            // One diagnostic per key would be nicer; the first is reported here and
-            // the rest by the caller's loop because jsonschema emits them together.
-            let key = unexpected.first().cloned().unwrap_or_default();
-            let child = format!("{pointer}/{}", escape_pointer(&key));
-            let known: Vec<String> = schema_at(schema, pointer)
-                .and_then(|s| s.get("properties"))
-                .and_then(Value::as_object)
-                .map(|p| p.keys().filter(|k| !k.starts_with('$')).cloned().collect())
-                .unwrap_or_default();
-            let mut d = Diagnostic::error("envc::schema::unknown-key", format!("unknown key `{key}`"))
-                .at(key_span(doc, &child))
-                .label("unknown key");
-            if let Some(n) = nearest(&key, known.iter().map(String::as_str)) {
-                d = d.help(format!("did you mean `{n}`?"));
-            } else if !known.is_empty() {
-                d = d.help(format!("known keys here: {}", known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")));
-            }
-            d
-        }
         K::Required { property } => {
             let name = property.as_str().unwrap_or_default();
             let place = if pointer.is_empty() { "the file".to_string() } else { what.clone() };
@@ -584,7 +606,12 @@ fn to_diagnostic(
             let mut d = Diagnostic::error("envc::schema::invalid-value", format!("invalid value `{got}` for {what}"))
                 .at(here)
                 .label(format!("expected one of {}", list_values(&opts)));
-            if let Some(n) = nearest(&got, strs.iter().map(String::as_str)) {
+            let suggestion = match instance.as_f64() {
+                // A number: the closest allowed number.
+                Some(x) => opts.iter().filter_map(Value::as_f64).min_by(|a, b| (a - x).abs().total_cmp(&(b - x).abs())).map(|n| n.to_string()),
+                None => nearest(&got, strs.iter().map(String::as_str)).map(str::to_string),
+            };
+            if let Some(n) = suggestion {
                 d = d.help(format!("did you mean `{n}`?"));
             }
             d

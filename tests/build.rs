@@ -158,9 +158,11 @@ fn show_resolves_extends_and_defaults() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["pitr"], true, "from _base.kdl");
-    assert_eq!(v["log_retention_days"], 14, "DEV default");
+    assert_eq!(v["log-retention-days"], 14, "DEV default");
     assert_eq!(v["tags"]["compliance"], "internal", "from _base.kdl");
-    assert_eq!(v["features"]["detailed_metrics"], false, "dev overrides _base");
+    assert_eq!(v["features"]["detailed-metrics"], false, "dev overrides _base");
+    assert_eq!(v["features"]["deletion-protection"], false, "DEV default");
+    assert!(v.get("extends").is_none() && v.get("failover-region").is_none(), "{v:#}");
 }
 
 #[test]
