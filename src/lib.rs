@@ -18,6 +18,7 @@ pub mod diag;
 pub mod diff;
 pub mod emit;
 pub mod format;
+pub mod git;
 pub mod load;
 pub mod model;
 pub mod render;
@@ -71,11 +72,27 @@ impl Inputs {
     }
 
     fn read_one(&mut self, dir: &Path, rel: &str) -> std::io::Result<()> {
-        let bytes = match std::fs::read(dir.join(rel)) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        match std::fs::read(dir.join(rel)) {
+            Ok(b) => self.insert(rel, b),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(e),
-        };
+        }
+        Ok(())
+    }
+
+    /// Inputs from files given by path relative to the project (e.g. read from git):
+    /// the project file and environment files are taken, everything else ignored.
+    pub fn from_files(files: BTreeMap<String, Vec<u8>>) -> Inputs {
+        let mut inputs = Inputs::default();
+        for (rel, bytes) in files {
+            if rel == PROJECT_FILE || env_stem(&rel).is_some() {
+                inputs.insert(&rel, bytes);
+            }
+        }
+        inputs
+    }
+
+    fn insert(&mut self, rel: &str, bytes: Vec<u8>) {
         match String::from_utf8(bytes) {
             Ok(text) => {
                 self.files.insert(rel.to_string(), text);
@@ -93,7 +110,6 @@ impl Inputs {
                 self.files.insert(rel.to_string(), text);
             }
         }
-        Ok(())
     }
 
     /// Environment names (file stems not starting with `_`), sorted.
@@ -246,4 +262,46 @@ pub fn in_scope(only: &[String]) -> impl Fn(&str) -> bool + '_ {
             None => only.is_empty(),
         }
     }
+}
+
+/// Which environments' generated output differs between two compiled trees, and why:
+/// `root` (its own files), a module name (a module it uses changed), `added` or `removed`.
+/// Environments whose output is identical are left out.
+pub fn affected(before: &BTreeMap<String, String>, after: &BTreeMap<String, String>) -> BTreeMap<String, Vec<String>> {
+    let envs = |t: &BTreeMap<String, String>| -> std::collections::BTreeSet<String> {
+        t.keys().filter_map(|p| p.strip_prefix("environments/")?.split_once('/').map(|(e, _)| e.to_string())).collect()
+    };
+    let (old_envs, new_envs) = (envs(before), envs(after));
+    let mut changed_modules = std::collections::BTreeSet::new();
+    let mut changed_roots = std::collections::BTreeSet::new();
+    for path in before.keys().chain(after.keys()) {
+        if before.get(path) == after.get(path) {
+            continue;
+        }
+        let mut parts = path.split('/');
+        match (parts.next(), parts.next()) {
+            (Some("modules"), Some(m)) => changed_modules.insert(m.to_string()),
+            (Some("environments"), Some(e)) => changed_roots.insert(e.to_string()),
+            _ => false,
+        };
+    }
+    let mut out = BTreeMap::new();
+    for env in old_envs.union(&new_envs) {
+        let mut why = Vec::new();
+        if !old_envs.contains(env) {
+            why.push("added".to_string());
+        } else if !new_envs.contains(env) {
+            why.push("removed".to_string());
+        } else {
+            if changed_roots.contains(env) {
+                why.push("root".to_string());
+            }
+            // Every root instantiates every module.
+            why.extend(changed_modules.iter().cloned());
+        }
+        if !why.is_empty() {
+            out.insert(env.clone(), why);
+        }
+    }
+    out
 }

@@ -42,6 +42,12 @@ enum DiffFormat {
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum AffectedFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
 enum DiagFormat {
     Human,
     Json,
@@ -72,6 +78,16 @@ enum Command {
         envs: Vec<String>,
         #[arg(long, value_enum, default_value_t = DiffFormat::Unified)]
         format: DiffFormat,
+        /// Compare with the tree as committed at this git revision instead of the working tree.
+        #[arg(long, value_name = "GIT-REF")]
+        against: Option<String>,
+    },
+    /// List the environments whose generated output differs between the inputs at a git revision and the working tree.
+    Affected {
+        #[arg(long, value_name = "GIT-REF")]
+        base: String,
+        #[arg(long, value_enum, default_value_t = AffectedFormat::Text)]
+        format: AffectedFormat,
     },
     /// Check the inputs; write nothing.
     Validate {
@@ -182,7 +198,8 @@ fn run(cli: &Cli) -> u8 {
     let out = Out::new(cli);
     let result = match &cli.command {
         Command::Build { out: dir, envs } => build(cli, &out, dir, envs),
-        Command::Diff { out: dir, envs, format } => diff_cmd(cli, &out, dir, envs, *format),
+        Command::Diff { out: dir, envs, format, against } => diff_cmd(cli, &out, dir, envs, *format, against.as_deref()),
+        Command::Affected { base, format } => affected(cli, &out, base, *format),
         Command::Validate { files, format } => validate(cli, &out, files, *format),
         Command::Schema { out: dir, check } => schema_cmd(cli, &out, dir, *check),
         Command::Show { env, format } => show(cli, &out, env, *format),
@@ -215,10 +232,21 @@ fn build(cli: &Cli, out: &Out, dir: &Option<PathBuf>, envs: &[String]) -> Result
     Ok(())
 }
 
-fn diff_cmd(cli: &Cli, out: &Out, dir: &Option<PathBuf>, envs: &[String], format: DiffFormat) -> Result<(), u8> {
+fn diff_cmd(cli: &Cli, out: &Out, dir: &Option<PathBuf>, envs: &[String], format: DiffFormat, against: Option<&str>) -> Result<(), u8> {
     let compiled = compile_or_report(cli, envs, out, TROUBLE)?;
     let target = out_dir(cli, dir);
-    let on_disk = emit::read_generated(&target, &in_scope(envs)).map_err(|e| {
+    let scope = in_scope(envs);
+    let on_disk = match against {
+        None => emit::read_generated(&target, &scope).map_err(|e| e.to_string()),
+        Some(rev) => {
+            let sub = dir.as_ref().map_or(Ok(PathBuf::from("terraform")), |d| {
+                if d.is_relative() { Ok(d.clone()) } else { d.strip_prefix(&cli.project).map(Path::to_path_buf).map_err(|_| format!("--out `{}` is not inside the project directory", d.display())) }
+            });
+            sub.and_then(|sub| envc::git::files_at(&cli.project, rev, &sub.to_string_lossy()))
+                .map(|files| files.into_iter().filter(|(p, b)| scope(p) && emit::is_generated(b)).collect())
+        }
+    }
+    .map_err(|e| {
         out.error(e);
         TROUBLE
     })?;
@@ -232,6 +260,30 @@ fn diff_cmd(cli: &Cli, out: &Out, dir: &Option<PathBuf>, envs: &[String], format
     };
     let _ = std::io::stdout().write_all(text.as_bytes());
     if diffs.is_empty() { Ok(()) } else { Err(INVALID) }
+}
+
+/// Per environment: which generated parts differ between the inputs at `base` and the working tree.
+fn affected(cli: &Cli, out: &Out, base: &str, format: AffectedFormat) -> Result<(), u8> {
+    let now = compile_or_report(cli, &[], out, TROUBLE)?;
+    let then_inputs = envc::git::files_at(&cli.project, base, "").map(Inputs::from_files).map_err(|e| {
+        out.error(e);
+        TROUBLE
+    })?;
+    let then = compile(&then_inputs, &[]).map_err(|f| {
+        out.error(format!("the inputs at `{base}` do not compile:"));
+        out.diagnostics(&f);
+        TROUBLE
+    })?;
+    let report = envc::affected(&then.files, &now.files);
+    match format {
+        AffectedFormat::Json => println!("{}", serde_json::to_string_pretty(&report).expect("json")),
+        AffectedFormat::Text => {
+            for (env, why) in &report {
+                println!("{env}\t{}", why.join(","));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn validate(cli: &Cli, out: &Out, files: &[PathBuf], format: DiagFormat) -> Result<(), u8> {
