@@ -97,7 +97,8 @@ impl NameKind {
 pub fn check_name(kind: NameKind, name: &str) -> Option<String> {
     let len = name.chars().count();
     let chars_ok = |extra: &str| {
-        name.chars().all(|c| c.is_ascii_alphanumeric() || extra.contains(c))
+        name.chars()
+            .all(|c| c.is_ascii_alphanumeric() || extra.contains(c))
     };
     match kind {
         NameKind::DynamoDbTable => {
@@ -117,7 +118,10 @@ pub fn check_name(kind: NameKind, name: &str) -> Option<String> {
             if !(3..=63).contains(&len) {
                 return Some(format!("must be 3 to 63 characters long, is {len}"));
             }
-            if !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.') {
+            if !name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+            {
                 return Some("may contain only lowercase letters, digits, `-` and `.`".into());
             }
             let first = name.chars().next().unwrap_or('-');
@@ -125,8 +129,16 @@ pub fn check_name(kind: NameKind, name: &str) -> Option<String> {
             if !first.is_ascii_alphanumeric() || !last.is_ascii_alphanumeric() {
                 return Some("must begin and end with a letter or digit".into());
             }
-            if name.contains("..") || name.starts_with("xn--") || name.starts_with("sthree-") || name.ends_with("-s3alias") || name.ends_with("--ol-s3") {
-                return Some("uses a form S3 reserves (`..`, `xn--`, `sthree-`, `-s3alias`, `--ol-s3`)".into());
+            if name.contains("..")
+                || name.starts_with("xn--")
+                || name.starts_with("sthree-")
+                || name.ends_with("-s3alias")
+                || name.ends_with("--ol-s3")
+            {
+                return Some(
+                    "uses a form S3 reserves (`..`, `xn--`, `sthree-`, `-s3alias`, `--ol-s3`)"
+                        .into(),
+                );
             }
             (name.split('.').count() == 4 && name.split('.').all(|p| p.parse::<u8>().is_ok()))
                 .then(|| "must not look like an IP address".into())
@@ -143,7 +155,9 @@ pub fn check_name(kind: NameKind, name: &str) -> Option<String> {
             }
             (!chars_ok("_-")).then(|| "may contain only letters, digits, `_` and `-`".into())
         }
-        NameKind::Alarm => (len == 0 || len > 255).then(|| format!("must be 1 to 255 characters long, is {len}")),
+        NameKind::Alarm => {
+            (len == 0 || len > 255).then(|| format!("must be 1 to 255 characters long, is {len}"))
+        }
         NameKind::KmsAlias => {
             if len > 256 {
                 return Some(format!("must be at most 256 characters long, is {len}"));
@@ -156,12 +170,15 @@ pub fn check_name(kind: NameKind, name: &str) -> Option<String> {
             }
             (!chars_ok("_.-/")).then(|| "may contain only letters, digits and `_.-/`".into())
         }
-        NameKind::ApiGateway => (len == 0 || len > 1024).then(|| format!("must be 1 to 1024 characters long, is {len}")),
+        NameKind::ApiGateway => {
+            (len == 0 || len > 1024).then(|| format!("must be 1 to 1024 characters long, is {len}"))
+        }
         NameKind::CognitoPool => {
             if len == 0 || len > 128 {
                 return Some(format!("must be 1 to 128 characters long, is {len}"));
             }
-            (!chars_ok("_-+=,.@ ")).then(|| "may contain only letters, digits and `_-+=,.@ `".into())
+            (!chars_ok("_-+=,.@ "))
+                .then(|| "may contain only letters, digits and `_-+=,.@ `".into())
         }
     }
 }

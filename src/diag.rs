@@ -20,11 +20,19 @@ pub struct Span {
 
 impl Span {
     pub fn new(file: &Arc<str>, start: usize, end: usize) -> Self {
-        Span { file: file.clone(), start, end }
+        Span {
+            file: file.clone(),
+            start,
+            end,
+        }
     }
     /// A zero-length span at the start of a file (used when there is no better place).
     pub fn file_start(file: &Arc<str>) -> Self {
-        Span { file: file.clone(), start: 0, end: 0 }
+        Span {
+            file: file.clone(),
+            start: 0,
+            end: 0,
+        }
     }
 }
 

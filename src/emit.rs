@@ -4,11 +4,20 @@
 //! and the output directory. A file is envc's when its first line is
 //! [`HEADER`]; every other file is the user's and is never written, replaced
 //! or deleted (a generated path that lands on a user file is a clash, and
-//! nothing at all is written). Unchanged files are not rewritten (their mtime
-//! stays); changed files are written atomically (temporary file in the same
-//! directory, then rename); generated files that are no longer produced are
-//! removed. Emit does not compile and does not compare content for display:
-//! that is [`crate::diff`].
+//! nothing at all is written).
+//!
+//! How a build survives crashes and company:
+//! - a lock on the output directory serialises builds;
+//! - changed files are first all written to temporary files beside their
+//!   targets (`.<name>.<pid>.envc-tmp`, which Terraform ignores) and synced;
+//!   only when every one is written are they renamed over their targets, so a
+//!   full or read-only disk leaves the tree as it was, and a kill leaves every
+//!   file either old or new, never torn;
+//! - leftover temporaries of a killed build are removed by the next one;
+//! - nothing is written through a symlink inside the output directory.
+//!
+//! Unchanged files are not rewritten (their mtime stays). Emit does not
+//! compile and does not render differences: that is [`crate::diff`].
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -29,6 +38,8 @@ pub struct Summary {
 pub enum EmitError {
     /// A generated path is taken by a file envc did not generate.
     Clash(Vec<PathBuf>),
+    /// A generated path would be written through a symlink.
+    Symlink(PathBuf),
     Io(PathBuf, io::Error),
 }
 
@@ -36,27 +47,78 @@ impl std::fmt::Display for EmitError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             EmitError::Clash(paths) => {
-                write!(f, "refusing to overwrite files envc did not generate (they lack the `{HEADER}` line):")?;
+                write!(
+                    f,
+                    "refusing to overwrite files envc did not generate (they lack the `{HEADER}` line):"
+                )?;
                 for p in paths {
                     write!(f, "\n  {}", p.display())?;
                 }
                 Ok(())
             }
-            EmitError::Io(p, e) => write!(f, "{}: {e}", p.display()),
+            EmitError::Symlink(p) => write!(
+                f,
+                "refusing to write through the symlink `{}` in the output directory",
+                p.display()
+            ),
+            EmitError::Io(p, e) => write!(f, "{}: {e}; nothing was changed", p.display()),
         }
     }
 }
 
 /// Whether `text` is a generated file's content.
 pub fn is_generated(text: &[u8]) -> bool {
-    text.starts_with(HEADER.as_bytes()) && matches!(text.get(HEADER.len()), None | Some(b'\n') | Some(b'\r'))
+    text.starts_with(HEADER.as_bytes())
+        && matches!(text.get(HEADER.len()), None | Some(b'\n') | Some(b'\r'))
+}
+
+/// Held for the duration of a build; released on drop (or when the process dies).
+pub struct Lock {
+    _dir: fs::File,
+}
+
+/// Take the output directory's lock: an advisory `flock` on the directory
+/// itself, so that no lock file appears in the tree. When another build holds
+/// it, `waiting` is called once and the call blocks until the lock is free.
+pub fn lock(out: &Path, waiting: &dyn Fn(&Path)) -> Result<Lock, EmitError> {
+    let io = |e| EmitError::Io(out.to_path_buf(), e);
+    fs::create_dir_all(out).map_err(io)?;
+    let dir = fs::File::open(out).map_err(io)?;
+    match dir.try_lock() {
+        Ok(()) => {}
+        Err(fs::TryLockError::WouldBlock) => {
+            waiting(out);
+            dir.lock().map_err(io)?;
+        }
+        Err(fs::TryLockError::Error(e)) => return Err(io(e)),
+    }
+    Ok(Lock { _dir: dir })
 }
 
 /// The generated files currently under `out` (relative path with `/` → bytes),
 /// restricted to paths for which `in_scope` holds. Directories named
-/// `.terraform` (provider caches) and symlinks are not followed.
-pub fn read_generated(out: &Path, in_scope: &dyn Fn(&str) -> bool) -> Result<BTreeMap<String, Vec<u8>>, EmitError> {
+/// `.terraform` (provider caches) and `.git`, and symlinks, are not followed.
+pub fn read_generated(
+    out: &Path,
+    in_scope: &dyn Fn(&str) -> bool,
+) -> Result<BTreeMap<String, Vec<u8>>, EmitError> {
     let mut found = BTreeMap::new();
+    walk(out, &mut |rel, path, name| {
+        if in_scope(rel) && !is_temp(name) {
+            let bytes = fs::read(path).map_err(|e| EmitError::Io(path.to_path_buf(), e))?;
+            if is_generated(&bytes) {
+                found.insert(rel.to_string(), bytes);
+            }
+        }
+        Ok(())
+    })?;
+    Ok(found)
+}
+
+type Visit<'a> = dyn FnMut(&str, &Path, &str) -> Result<(), EmitError> + 'a;
+
+/// Call `visit(relative path, path, file name)` for every regular file under `out`.
+fn walk(out: &Path, visit: &mut Visit) -> Result<(), EmitError> {
     let mut stack = vec![PathBuf::new()];
     while let Some(rel) = stack.pop() {
         let dir = out.join(&rel);
@@ -69,35 +131,27 @@ pub fn read_generated(out: &Path, in_scope: &dyn Fn(&str) -> bool) -> Result<BTr
             let entry = entry.map_err(|e| EmitError::Io(dir.clone(), e))?;
             let name = entry.file_name();
             let Some(name) = name.to_str() else { continue };
-            let ft = entry.file_type().map_err(|e| EmitError::Io(entry.path(), e))?;
+            let ft = entry
+                .file_type()
+                .map_err(|e| EmitError::Io(entry.path(), e))?;
             let child = rel.join(name);
             if ft.is_dir() {
                 if name != ".terraform" && name != ".git" {
                     stack.push(child);
                 }
             } else if ft.is_file() {
-                let key = slash_path(&child);
-                if !in_scope(&key) || is_temp(name) {
-                    continue;
-                }
-                let bytes = read_head_then_all(&entry.path())?;
-                if let Some(b) = bytes {
-                    found.insert(key, b);
-                }
+                visit(&slash_path(&child), &entry.path(), name)?;
             }
         }
     }
-    Ok(found)
-}
-
-/// Read a file only if it starts with the header (reads the rest only then).
-fn read_head_then_all(path: &Path) -> Result<Option<Vec<u8>>, EmitError> {
-    let bytes = fs::read(path).map_err(|e| EmitError::Io(path.to_path_buf(), e))?;
-    Ok(is_generated(&bytes).then_some(bytes))
+    Ok(())
 }
 
 fn slash_path(p: &Path) -> String {
-    p.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+    p.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 const TEMP_SUFFIX: &str = ".envc-tmp";
@@ -106,11 +160,48 @@ fn is_temp(name: &str) -> bool {
     name.ends_with(TEMP_SUFFIX)
 }
 
+/// Refuse paths that are not plain relative paths, or that pass through a symlink under `out`.
+fn check_path(out: &Path, rel: &str) -> Result<(), EmitError> {
+    if rel
+        .split('/')
+        .any(|part| part.is_empty() || part == "." || part == ".." || part.contains('\\'))
+    {
+        return Err(EmitError::Io(
+            out.join(rel),
+            io::Error::new(io::ErrorKind::InvalidInput, "not a plain relative path"),
+        ));
+    }
+    let mut at = out.to_path_buf();
+    for part in rel.split('/') {
+        at.push(part);
+        match fs::symlink_metadata(&at) {
+            Ok(m) if m.file_type().is_symlink() => return Err(EmitError::Symlink(at)),
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    Ok(())
+}
+
 /// Write `files` under `out`, remove stale generated files in scope, and report what changed.
-/// Nothing is written when any target path is a user's file.
-pub fn emit(out: &Path, files: &BTreeMap<String, String>, in_scope: &dyn Fn(&str) -> bool) -> Result<Summary, EmitError> {
+/// The caller holds [`lock`]. Nothing is written when any target path is a user's file,
+/// a symlink, or cannot be written.
+pub fn emit(
+    out: &Path,
+    files: &BTreeMap<String, String>,
+    in_scope: &dyn Fn(&str) -> bool,
+) -> Result<Summary, EmitError> {
+    // Temporaries of a build that was killed are ours: clear them first.
+    walk(out, &mut |_, path, name| {
+        if is_temp(name) {
+            let _ = fs::remove_file(path);
+        }
+        Ok(())
+    })?;
     let existing = read_generated(out, in_scope)?;
-    // Clashes first, so that a clash writes nothing.
+    for rel in files.keys() {
+        check_path(out, rel)?;
+    }
     let clashes: Vec<PathBuf> = files
         .keys()
         .filter(|p| !existing.contains_key(*p))
@@ -121,21 +212,36 @@ pub fn emit(out: &Path, files: &BTreeMap<String, String>, in_scope: &dyn Fn(&str
         return Err(EmitError::Clash(clashes));
     }
     let mut summary = Summary::default();
-    for (rel, text) in files {
-        if existing.get(rel).is_some_and(|old| old == text.as_bytes()) {
-            summary.unchanged += 1;
-            continue;
+    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let mut stage = || -> Result<(), EmitError> {
+        for (rel, text) in files {
+            if existing.get(rel).is_some_and(|old| old == text.as_bytes()) {
+                summary.unchanged += 1;
+                continue;
+            }
+            let target = out.join(rel);
+            let tmp = write_temp(&target, text.as_bytes())?;
+            staged.push((tmp, target));
+            summary.written.push(rel.clone());
         }
-        write_atomic(&out.join(rel), text.as_bytes())?;
-        summary.written.push(rel.clone());
+        Ok(())
+    };
+    if let Err(e) = stage() {
+        for (tmp, _) in &staged {
+            let _ = fs::remove_file(tmp);
+        }
+        return Err(e);
+    }
+    for (tmp, target) in &staged {
+        fs::rename(tmp, target).map_err(|e| EmitError::Io(target.clone(), e))?;
     }
     for rel in existing.keys().filter(|p| !files.contains_key(*p)) {
         let path = out.join(rel);
         fs::remove_file(&path).map_err(|e| EmitError::Io(path.clone(), e))?;
-        // Drop directories the removal emptied (never above `out`).
+        // Drop directories the removal emptied (never `out` itself or above).
         let mut dir = path.parent();
         while let Some(d) = dir {
-            if d == out || fs::remove_dir(d).is_err() {
+            if d == out || !d.starts_with(out) || fs::remove_dir(d).is_err() {
                 break;
             }
             dir = d.parent();
@@ -145,24 +251,27 @@ pub fn emit(out: &Path, files: &BTreeMap<String, String>, in_scope: &dyn Fn(&str
     Ok(summary)
 }
 
-/// Write to a temporary file in the same directory, flush it to disk, then rename over the target.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), EmitError> {
-    let io = |e| EmitError::Io(path.to_path_buf(), e);
-    let dir = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(io)?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+/// Write `bytes` to a synced temporary file beside `target`, and return its path.
+fn write_temp(target: &Path, bytes: &[u8]) -> Result<PathBuf, EmitError> {
+    let dir = target.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(|e| EmitError::Io(dir.to_path_buf(), e))?;
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}{TEMP_SUFFIX}", std::process::id()));
     let result = (|| {
         let mut f = fs::File::create(&tmp)?;
         f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)
+        f.sync_all()
     })();
-    if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(io(e));
+    match result {
+        Ok(()) => Ok(tmp),
+        Err(e) => {
+            let _ = fs::remove_file(&tmp);
+            Err(EmitError::Io(target.to_path_buf(), e))
+        }
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -175,5 +284,23 @@ mod tests {
         assert!(is_generated(HEADER.as_bytes()));
         assert!(!is_generated(format!("{HEADER} extra\n").as_bytes()));
         assert!(!is_generated(b"# my file\n"));
+    }
+
+    #[test]
+    fn paths_cannot_escape() {
+        let dir = tempfile::tempdir().unwrap();
+        for bad in ["../x.tf", "a/../../x.tf", "/etc/x", "a//b", "a\\b"] {
+            assert!(check_path(dir.path(), bad).is_err(), "{bad}");
+        }
+        assert!(check_path(dir.path(), "environments/dev/main.tf").is_ok());
+        #[cfg(unix)]
+        {
+            let outside = tempfile::tempdir().unwrap();
+            std::os::unix::fs::symlink(outside.path(), dir.path().join("environments")).unwrap();
+            assert!(matches!(
+                check_path(dir.path(), "environments/dev/main.tf"),
+                Err(EmitError::Symlink(_))
+            ));
+        }
     }
 }

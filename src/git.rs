@@ -14,7 +14,11 @@ fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
         .output()
         .map_err(|e| format!("cannot run git: {e}"))?;
     if !out.status.success() {
-        return Err(format!("git {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim()));
+        return Err(format!(
+            "git {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
     }
     Ok(out.stdout)
 }
@@ -23,21 +27,47 @@ fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
 /// as committed at `rev`: path relative to `dir/sub` (with `/`) → bytes.
 pub fn files_at(dir: &Path, rev: &str, sub: &str) -> Result<BTreeMap<String, Vec<u8>>, String> {
     let commit = format!("{rev}^{{commit}}");
-    git(dir, &["rev-parse", "--verify", "--quiet", &commit]).map_err(|_| format!("unknown git revision `{rev}`"))?;
-    let prefix = String::from_utf8_lossy(&git(dir, &["rev-parse", "--show-prefix"])?).trim().to_string();
+    git(dir, &["rev-parse", "--verify", "--quiet", &commit])
+        .map_err(|_| format!("unknown git revision `{rev}`"))?;
+    let prefix = String::from_utf8_lossy(&git(dir, &["rev-parse", "--show-prefix"])?)
+        .trim()
+        .to_string();
     let sub = sub.trim_matches('/');
-    let full = if sub.is_empty() { prefix.trim_end_matches('/').to_string() } else { format!("{prefix}{sub}") };
-    let listing = git(dir, &["ls-tree", "-r", "-z", "--full-tree", rev, "--", if full.is_empty() { "." } else { &full }])?;
+    let full = if sub.is_empty() {
+        prefix.trim_end_matches('/').to_string()
+    } else {
+        format!("{prefix}{sub}")
+    };
+    let listing = git(
+        dir,
+        &[
+            "ls-tree",
+            "-r",
+            "-z",
+            "--full-tree",
+            rev,
+            "--",
+            if full.is_empty() { "." } else { &full },
+        ],
+    )?;
     let mut wanted = Vec::new();
     for entry in listing.split(|b| *b == 0).filter(|e| !e.is_empty()) {
         let entry = String::from_utf8_lossy(entry);
-        let Some((meta, path)) = entry.split_once('\t') else { continue };
+        let Some((meta, path)) = entry.split_once('\t') else {
+            continue;
+        };
         let mut parts = meta.split(' ');
         let (_mode, kind, oid) = (parts.next(), parts.next(), parts.next());
         if kind != Some("blob") {
             continue;
         }
-        let rel = if full.is_empty() { path.to_string() } else { path.strip_prefix(&format!("{full}/")).unwrap_or(path).to_string() };
+        let rel = if full.is_empty() {
+            path.to_string()
+        } else {
+            path.strip_prefix(&format!("{full}/"))
+                .unwrap_or(path)
+                .to_string()
+        };
         wanted.push((rel, oid.unwrap_or_default().to_string()));
     }
     if wanted.is_empty() {
@@ -60,7 +90,12 @@ pub fn files_at(dir: &Path, rev: &str, sub: &str) -> Result<BTreeMap<String, Vec
     for (rel, _) in &wanted {
         let mut header = String::new();
         reader.read_line(&mut header).map_err(|e| e.to_string())?;
-        let size: usize = header.trim_end().rsplit(' ').next().and_then(|s| s.parse().ok()).ok_or_else(|| format!("git cat-file: unexpected `{}`", header.trim()))?;
+        let size: usize = header
+            .trim_end()
+            .rsplit(' ')
+            .next()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| format!("git cat-file: unexpected `{}`", header.trim()))?;
         let mut body = vec![0; size + 1];
         reader.read_exact(&mut body).map_err(|e| e.to_string())?;
         body.pop();

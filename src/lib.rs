@@ -60,7 +60,9 @@ impl Inputs {
                     let entry = entry?;
                     let name = entry.file_name();
                     let Some(name) = name.to_str() else { continue };
-                    if (name.ends_with(".kdl") || name.ends_with(".json")) && entry.file_type()?.is_file() {
+                    if (name.ends_with(".kdl") || name.ends_with(".json"))
+                        && entry.file_type()?.is_file()
+                    {
                         inputs.read_one(dir, &format!("{ENV_DIR}/{name}"))?;
                     }
                 }
@@ -129,7 +131,9 @@ impl Inputs {
 
 fn env_stem(path: &str) -> Option<&str> {
     let name = path.strip_prefix(ENV_DIR)?.strip_prefix('/')?;
-    name.strip_suffix(".kdl").or_else(|| name.strip_suffix(".json")).filter(|s| !s.contains('/'))
+    name.strip_suffix(".kdl")
+        .or_else(|| name.strip_suffix(".json"))
+        .filter(|s| !s.contains('/'))
 }
 
 /// A successful compile: every generated file and the models they came from.
@@ -157,7 +161,10 @@ pub fn compile(inputs: &Inputs, only: &[String]) -> Result<Compiled, Failed> {
         let p: Arc<str> = path.as_str().into();
         sources.insert(&p, &Arc::from(text.as_str()));
     }
-    let fail = |diagnostics: Vec<Diagnostic>, sources: &Sources| Failed { diagnostics, sources: sources.clone() };
+    let fail = |diagnostics: Vec<Diagnostic>, sources: &Sources| Failed {
+        diagnostics,
+        sources: sources.clone(),
+    };
     if !inputs.unreadable.is_empty() {
         return Err(fail(inputs.unreadable.clone(), &sources));
     }
@@ -166,22 +173,32 @@ pub fn compile(inputs: &Inputs, only: &[String]) -> Result<Compiled, Failed> {
     let mut errors = Vec::new();
     let Some(project_text) = inputs.files.get(PROJECT_FILE) else {
         return Err(fail(
-            vec![Diagnostic::error("envc::load::no-project", format!("no `{PROJECT_FILE}` in the project directory"))
-                .help("run `envc init` to scaffold a project, or pass `-C <project-dir>`")],
+            vec![
+                Diagnostic::error(
+                    "envc::load::no-project",
+                    format!("no `{PROJECT_FILE}` in the project directory"),
+                )
+                .help("run `envc init` to scaffold a project, or pass `-C <project-dir>`"),
+            ],
             &sources,
         ));
     };
     let project_path: Arc<str> = PROJECT_FILE.into();
-    let project_doc = load::parse_document(&project_path, project_text).map_err(|e| errors.extend(e)).ok();
+    let project_doc = load::parse_document(&project_path, project_text)
+        .map_err(|e| errors.extend(e))
+        .ok();
     let mut env_docs: BTreeMap<String, Document> = BTreeMap::new();
     let mut seen_paths: BTreeMap<String, String> = BTreeMap::new();
     for (path, text) in &inputs.files {
         let Some(stem) = env_stem(path) else { continue };
         if let Some(other) = seen_paths.insert(stem.to_string(), path.clone()) {
             errors.push(
-                Diagnostic::error("envc::load::duplicate-environment", format!("environment `{stem}` is defined twice: `{other}` and `{path}`"))
-                    .at(Span::file_start(&Arc::from(path.as_str())))
-                    .help("keep one of the two files"),
+                Diagnostic::error(
+                    "envc::load::duplicate-environment",
+                    format!("environment `{stem}` is defined twice: `{other}` and `{path}`"),
+                )
+                .at(Span::file_start(&Arc::from(path.as_str())))
+                .help("keep one of the two files"),
             );
             continue;
         }
@@ -193,7 +210,11 @@ pub fn compile(inputs: &Inputs, only: &[String]) -> Result<Compiled, Failed> {
             Err(e) => errors.extend(e),
         }
     }
-    let names: Vec<String> = inputs.environment_names().into_iter().filter(|n| only.is_empty() || only.contains(n)).collect();
+    let names: Vec<String> = inputs
+        .environment_names()
+        .into_iter()
+        .filter(|n| only.is_empty() || only.contains(n))
+        .collect();
     let mut resolved_docs = Vec::new();
     if errors.is_empty() {
         for name in &names {
@@ -208,7 +229,9 @@ pub fn compile(inputs: &Inputs, only: &[String]) -> Result<Compiled, Failed> {
     };
 
     // schema
-    let project_file = schema::check::<schema::ProjectFile>(schema::Kind::Project, &project_doc).map_err(|e| errors.extend(e)).ok();
+    let project_file = schema::check::<schema::ProjectFile>(schema::Kind::Project, &project_doc)
+        .map_err(|e| errors.extend(e))
+        .ok();
     let mut env_files = Vec::new();
     for (name, doc) in &resolved_docs {
         match schema::check::<schema::EnvironmentFile>(schema::Kind::Environment, doc) {
@@ -235,13 +258,24 @@ pub fn compile(inputs: &Inputs, only: &[String]) -> Result<Compiled, Failed> {
 
     // render
     let internal = |e: render::RenderError| {
-        vec![Diagnostic::error("envc::render::internal", format!("template `{}` failed (this is a bug in envc): {}", e.template, e.message))]
+        vec![Diagnostic::error(
+            "envc::render::internal",
+            format!(
+                "template `{}` failed (this is a bug in envc): {}",
+                e.template, e.message
+            ),
+        )]
     };
     let mut files = render::render_modules(&project).map_err(|e| fail(internal(e), &sources))?;
     for env in &environments {
         files.extend(render::render_root(&project, env).map_err(|e| fail(internal(e), &sources))?);
     }
-    Ok(Compiled { files, project, environments, sources })
+    Ok(Compiled {
+        files,
+        project,
+        environments,
+        sources,
+    })
 }
 
 fn sorted(mut d: Vec<Diagnostic>) -> Vec<Diagnostic> {
@@ -257,7 +291,10 @@ pub fn in_scope(only: &[String]) -> impl Fn(&str) -> bool + '_ {
         if path.starts_with("modules/") {
             return true;
         }
-        match path.strip_prefix("environments/").and_then(|p| p.split_once('/')) {
+        match path
+            .strip_prefix("environments/")
+            .and_then(|p| p.split_once('/'))
+        {
             Some((env, _)) => only.is_empty() || only.iter().any(|o| o == env),
             None => only.is_empty(),
         }
@@ -267,9 +304,18 @@ pub fn in_scope(only: &[String]) -> impl Fn(&str) -> bool + '_ {
 /// Which environments' generated output differs between two compiled trees, and why:
 /// `root` (its own files), a module name (a module it uses changed), `added` or `removed`.
 /// Environments whose output is identical are left out.
-pub fn affected(before: &BTreeMap<String, String>, after: &BTreeMap<String, String>) -> BTreeMap<String, Vec<String>> {
+pub fn affected(
+    before: &BTreeMap<String, String>,
+    after: &BTreeMap<String, String>,
+) -> BTreeMap<String, Vec<String>> {
     let envs = |t: &BTreeMap<String, String>| -> std::collections::BTreeSet<String> {
-        t.keys().filter_map(|p| p.strip_prefix("environments/")?.split_once('/').map(|(e, _)| e.to_string())).collect()
+        t.keys()
+            .filter_map(|p| {
+                p.strip_prefix("environments/")?
+                    .split_once('/')
+                    .map(|(e, _)| e.to_string())
+            })
+            .collect()
     };
     let (old_envs, new_envs) = (envs(before), envs(after));
     let mut changed_modules = std::collections::BTreeSet::new();

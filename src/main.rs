@@ -11,10 +11,19 @@ use envc::diag::Diagnostic;
 use envc::{Compiled, Failed, Inputs, compile, diff, emit, in_scope, report, schema};
 
 #[derive(Parser)]
-#[command(name = "envc", version, about = "Compile typed environment files into a committed Terraform tree")]
+#[command(
+    name = "envc",
+    version,
+    about = "Compile typed environment files into a committed Terraform tree"
+)]
 struct Cli {
     /// Project directory (holds envc.kdl and environments/).
-    #[arg(short = 'C', global = true, default_value = ".", value_name = "PROJECT-DIR")]
+    #[arg(
+        short = 'C',
+        global = true,
+        default_value = ".",
+        value_name = "PROJECT-DIR"
+    )]
     project: PathBuf,
     /// When to use colours.
     #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
@@ -147,10 +156,17 @@ impl Out {
             Color::Never => false,
             Color::Auto => tty && !no_color,
         };
-        Out { color_err: pick(std::io::stderr().is_terminal()), color_out: pick(std::io::stdout().is_terminal()), quiet: cli.quiet }
+        Out {
+            color_err: pick(std::io::stderr().is_terminal()),
+            color_out: pick(std::io::stdout().is_terminal()),
+            quiet: cli.quiet,
+        }
     }
     fn diagnostics(&self, f: &Failed) {
-        eprint!("{}", report::to_human(&f.diagnostics, &f.sources, self.color_err));
+        eprint!(
+            "{}",
+            report::to_human(&f.diagnostics, &f.sources, self.color_err)
+        );
     }
     fn error(&self, msg: impl std::fmt::Display) {
         if self.color_err {
@@ -177,7 +193,11 @@ fn check_envs(inputs: &Inputs, envs: &[String], out: &Out) -> Result<(), u8> {
     let known = inputs.environment_names();
     for e in envs {
         if !known.contains(e) {
-            let list = known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+            let list = known
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
             out.error(format!("unknown environment `{e}` (known: {list})"));
             return Err(TROUBLE);
         }
@@ -198,7 +218,12 @@ fn run(cli: &Cli) -> u8 {
     let out = Out::new(cli);
     let result = match &cli.command {
         Command::Build { out: dir, envs } => build(cli, &out, dir, envs),
-        Command::Diff { out: dir, envs, format, against } => diff_cmd(cli, &out, dir, envs, *format, against.as_deref()),
+        Command::Diff {
+            out: dir,
+            envs,
+            format,
+            against,
+        } => diff_cmd(cli, &out, dir, envs, *format, against.as_deref()),
         Command::Affected { base, format } => affected(cli, &out, base, *format),
         Command::Validate { files, format } => validate(cli, &out, files, *format),
         Command::Schema { out: dir, check } => schema_cmd(cli, &out, dir, *check),
@@ -218,6 +243,17 @@ fn out_dir(cli: &Cli, dir: &Option<PathBuf>) -> PathBuf {
 fn build(cli: &Cli, out: &Out, dir: &Option<PathBuf>, envs: &[String]) -> Result<(), u8> {
     let compiled = compile_or_report(cli, envs, out, INVALID)?;
     let target = out_dir(cli, dir);
+    let io_error = |e: emit::EmitError| {
+        out.error(e);
+        TROUBLE
+    };
+    let _lock = emit::lock(&target, &|path| {
+        eprintln!(
+            "envc: waiting for another build of `{}` to finish",
+            path.display()
+        );
+    })
+    .map_err(io_error)?;
     let summary = emit::emit(&target, &compiled.files, &in_scope(envs)).map_err(|e| {
         out.error(e);
         TROUBLE
@@ -232,7 +268,14 @@ fn build(cli: &Cli, out: &Out, dir: &Option<PathBuf>, envs: &[String]) -> Result
     Ok(())
 }
 
-fn diff_cmd(cli: &Cli, out: &Out, dir: &Option<PathBuf>, envs: &[String], format: DiffFormat, against: Option<&str>) -> Result<(), u8> {
+fn diff_cmd(
+    cli: &Cli,
+    out: &Out,
+    dir: &Option<PathBuf>,
+    envs: &[String],
+    format: DiffFormat,
+    against: Option<&str>,
+) -> Result<(), u8> {
     let compiled = compile_or_report(cli, envs, out, TROUBLE)?;
     let target = out_dir(cli, dir);
     let scope = in_scope(envs);
@@ -240,17 +283,36 @@ fn diff_cmd(cli: &Cli, out: &Out, dir: &Option<PathBuf>, envs: &[String], format
         None => emit::read_generated(&target, &scope).map_err(|e| e.to_string()),
         Some(rev) => {
             let sub = dir.as_ref().map_or(Ok(PathBuf::from("terraform")), |d| {
-                if d.is_relative() { Ok(d.clone()) } else { d.strip_prefix(&cli.project).map(Path::to_path_buf).map_err(|_| format!("--out `{}` is not inside the project directory", d.display())) }
+                if d.is_relative() {
+                    Ok(d.clone())
+                } else {
+                    d.strip_prefix(&cli.project)
+                        .map(Path::to_path_buf)
+                        .map_err(|_| {
+                            format!(
+                                "--out `{}` is not inside the project directory",
+                                d.display()
+                            )
+                        })
+                }
             });
             sub.and_then(|sub| envc::git::files_at(&cli.project, rev, &sub.to_string_lossy()))
-                .map(|files| files.into_iter().filter(|(p, b)| scope(p) && emit::is_generated(b)).collect())
+                .map(|files| {
+                    files
+                        .into_iter()
+                        .filter(|(p, b)| scope(p) && emit::is_generated(b))
+                        .collect()
+                })
         }
     }
     .map_err(|e| {
         out.error(e);
         TROUBLE
     })?;
-    let actual = on_disk.into_iter().map(|(p, b)| (p, String::from_utf8_lossy(&b).into_owned())).collect();
+    let actual = on_disk
+        .into_iter()
+        .map(|(p, b)| (p, String::from_utf8_lossy(&b).into_owned()))
+        .collect();
     let diffs = diff::compare(&compiled.files, &actual);
     let text = match format {
         DiffFormat::Unified => diff::render_unified(&diffs, out.color_out),
@@ -259,16 +321,22 @@ fn diff_cmd(cli: &Cli, out: &Out, dir: &Option<PathBuf>, envs: &[String], format
         DiffFormat::Json => diff::render_json(&diffs),
     };
     let _ = std::io::stdout().write_all(text.as_bytes());
-    if diffs.is_empty() { Ok(()) } else { Err(INVALID) }
+    if diffs.is_empty() {
+        Ok(())
+    } else {
+        Err(INVALID)
+    }
 }
 
 /// Per environment: which generated parts differ between the inputs at `base` and the working tree.
 fn affected(cli: &Cli, out: &Out, base: &str, format: AffectedFormat) -> Result<(), u8> {
     let now = compile_or_report(cli, &[], out, TROUBLE)?;
-    let then_inputs = envc::git::files_at(&cli.project, base, "").map(Inputs::from_files).map_err(|e| {
-        out.error(e);
-        TROUBLE
-    })?;
+    let then_inputs = envc::git::files_at(&cli.project, base, "")
+        .map(Inputs::from_files)
+        .map_err(|e| {
+            out.error(e);
+            TROUBLE
+        })?;
     let then = compile(&then_inputs, &[]).map_err(|f| {
         out.error(format!("the inputs at `{base}` do not compile:"));
         out.diagnostics(&f);
@@ -276,7 +344,9 @@ fn affected(cli: &Cli, out: &Out, base: &str, format: AffectedFormat) -> Result<
     })?;
     let report = envc::affected(&then.files, &now.files);
     match format {
-        AffectedFormat::Json => println!("{}", serde_json::to_string_pretty(&report).expect("json")),
+        AffectedFormat::Json => {
+            println!("{}", serde_json::to_string_pretty(&report).expect("json"))
+        }
         AffectedFormat::Text => {
             for (env, why) in &report {
                 println!("{env}\t{}", why.join(","));
@@ -297,8 +367,20 @@ fn validate(cli: &Cli, out: &Out, files: &[PathBuf], format: DiagFormat) -> Resu
         return Ok(());
     };
     if !files.is_empty() {
-        let wanted: Vec<String> = files.iter().map(|f| f.to_string_lossy().replace('\\', "/").trim_start_matches("./").to_string()).collect();
-        failed.diagnostics.retain(|d: &Diagnostic| d.span.as_ref().is_none_or(|s| wanted.iter().any(|w| *w == *s.file)));
+        let wanted: Vec<String> = files
+            .iter()
+            .map(|f| {
+                f.to_string_lossy()
+                    .replace('\\', "/")
+                    .trim_start_matches("./")
+                    .to_string()
+            })
+            .collect();
+        failed.diagnostics.retain(|d: &Diagnostic| {
+            d.span
+                .as_ref()
+                .is_none_or(|s| wanted.iter().any(|w| *w == *s.file))
+        });
         if failed.diagnostics.is_empty() {
             if format == DiagFormat::Json {
                 println!("[]");
@@ -326,10 +408,12 @@ fn schema_cmd(cli: &Cli, out: &Out, dir: &Option<PathBuf>, check: bool) -> Resul
         if check {
             stale.push(path);
         } else {
-            std::fs::create_dir_all(&target).and_then(|()| std::fs::write(&path, text)).map_err(|e| {
-                out.error(format!("{}: {e}", path.display()));
-                TROUBLE
-            })?;
+            std::fs::create_dir_all(&target)
+                .and_then(|()| std::fs::write(&path, text))
+                .map_err(|e| {
+                    out.error(format!("{}: {e}", path.display()));
+                    TROUBLE
+                })?;
             out.info(format!("envc: wrote {}", path.display()));
         }
     }
@@ -363,21 +447,44 @@ fn show(cli: &Cli, out: &Out, env: &str, format: ShowFormat) -> Result<(), u8> {
 
 const EXAMPLE: &[(&str, &str)] = &[
     ("envc.kdl", include_str!("../envc.kdl")),
-    ("environments/_base.kdl", include_str!("../environments/_base.kdl")),
-    ("environments/dev.kdl", include_str!("../environments/dev.kdl")),
-    ("environments/sit.kdl", include_str!("../environments/sit.kdl")),
-    ("environments/prod.kdl", include_str!("../environments/prod.kdl")),
+    (
+        "environments/_base.kdl",
+        include_str!("../environments/_base.kdl"),
+    ),
+    (
+        "environments/dev.kdl",
+        include_str!("../environments/dev.kdl"),
+    ),
+    (
+        "environments/sit.kdl",
+        include_str!("../environments/sit.kdl"),
+    ),
+    (
+        "environments/prod.kdl",
+        include_str!("../environments/prod.kdl"),
+    ),
 ];
 
 fn init(out: &Out, dir: &Path) -> Result<(), u8> {
-    let taken: Vec<&str> = EXAMPLE.iter().map(|(p, _)| *p).filter(|p| dir.join(p).exists()).collect();
+    let taken: Vec<&str> = EXAMPLE
+        .iter()
+        .map(|(p, _)| *p)
+        .filter(|p| dir.join(p).exists())
+        .collect();
     if !taken.is_empty() {
-        out.error(format!("refusing to overwrite existing files in {}: {}", dir.display(), taken.join(", ")));
+        out.error(format!(
+            "refusing to overwrite existing files in {}: {}",
+            dir.display(),
+            taken.join(", ")
+        ));
         return Err(TROUBLE);
     }
     for (rel, text) in EXAMPLE {
         let path = dir.join(rel);
-        let written = path.parent().map_or(Ok(()), std::fs::create_dir_all).and_then(|()| std::fs::write(&path, text));
+        let written = path
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(&path, text));
         if let Err(e) = written {
             out.error(format!("{}: {e}", path.display()));
             return Err(TROUBLE);
@@ -391,7 +498,11 @@ fn init(out: &Out, dir: &Path) -> Result<(), u8> {
             return Err(TROUBLE);
         }
     }
-    out.info(format!("envc: new project in {}; run `envc -C {} build`", dir.display(), dir.display()));
+    out.info(format!(
+        "envc: new project in {}; run `envc -C {} build`",
+        dir.display(),
+        dir.display()
+    ));
     Ok(())
 }
 

@@ -135,7 +135,9 @@ impl Alarms {
             api_5xx_errors: o.api_5xx_errors.unwrap_or(self.api_5xx_errors),
             api_latency_p99_ms: o.api_latency_p99_ms.unwrap_or(self.api_latency_p99_ms),
             dynamodb_throttles: o.dynamodb_throttles.unwrap_or(self.dynamodb_throttles),
-            dynamodb_system_errors: o.dynamodb_system_errors.unwrap_or(self.dynamodb_system_errors),
+            dynamodb_system_errors: o
+                .dynamodb_system_errors
+                .unwrap_or(self.dynamodb_system_errors),
         }
     }
 }
@@ -175,7 +177,10 @@ pub fn resolve_project(p: &ProjectFile) -> Project {
                 attributes: t
                     .attribute
                     .iter()
-                    .map(|(n, a)| Attribute { name: n.clone(), ty: format!("{:?}", a.ty) })
+                    .map(|(n, a)| Attribute {
+                        name: n.clone(),
+                        ty: format!("{:?}", a.ty),
+                    })
                     .collect(),
                 gsis: t
                     .gsi
@@ -185,7 +190,10 @@ pub fn resolve_project(p: &ProjectFile) -> Project {
                         name: n.clone(),
                         hash_key: g.hash_key.clone(),
                         range_key: g.range_key.clone(),
-                        projection: format!("{:?}", g.projection.unwrap_or(schema::Projection::ALL)),
+                        projection: format!(
+                            "{:?}",
+                            g.projection.unwrap_or(schema::Projection::ALL)
+                        ),
                     })
                     .collect(),
                 ttl: t.ttl.clone(),
@@ -198,7 +206,10 @@ pub fn resolve_project(p: &ProjectFile) -> Project {
             .map(|(name, f)| Function {
                 name: name.clone(),
                 id: ident(name),
-                description: f.description.clone().unwrap_or_else(|| format!("service role of {name}")),
+                description: f
+                    .description
+                    .clone()
+                    .unwrap_or_else(|| format!("service role of {name}")),
                 tables: grants(&f.table),
                 buckets: grants(&f.bucket),
             })
@@ -236,7 +247,11 @@ pub fn resolve_project(p: &ProjectFile) -> Project {
                     public: c.public,
                     access_token_minutes: c.access_token_minutes.unwrap_or(60),
                     refresh_token_days: c.refresh_token_days.unwrap_or(30),
-                    callback_urls: c.callback_urls.as_ref().map(|u| u.to_vec()).unwrap_or_default(),
+                    callback_urls: c
+                        .callback_urls
+                        .as_ref()
+                        .map(|u| u.to_vec())
+                        .unwrap_or_default(),
                 })
                 .collect(),
         }),
@@ -330,7 +345,11 @@ pub fn resolve_environment(project: &Project, name: &str, e: &EnvironmentFile) -
     tags.extend(e.tags.clone().unwrap_or_default());
     tags.insert("environment".into(), name.to_string());
     let name_prefix = format!("{}-{name}", project.prefix);
-    let account_suffix = e.account_id.as_ref().map(|a| format!("-{a}")).unwrap_or_default();
+    let account_suffix = e
+        .account_id
+        .as_ref()
+        .map(|a| format!("-{a}"))
+        .unwrap_or_default();
     let b = e.backend.clone().unwrap_or_default();
     Environment {
         name: name.to_string(),
@@ -340,7 +359,9 @@ pub fn resolve_environment(project: &Project, name: &str, e: &EnvironmentFile) -
         pitr: e.pitr.unwrap_or(true),
         cross_region_replication: e.cross_region_replication.unwrap_or(false),
         account_id: e.account_id.clone(),
-        log_retention_days: e.log_retention_days.unwrap_or_else(|| default_log_retention(e.tier)),
+        log_retention_days: e
+            .log_retention_days
+            .unwrap_or_else(|| default_log_retention(e.tier)),
         features: Features {
             deletion_protection: f.deletion_protection.unwrap_or(prod),
             xray_tracing: f.xray_tracing.unwrap_or(false),
@@ -357,17 +378,33 @@ pub fn resolve_environment(project: &Project, name: &str, e: &EnvironmentFile) -
                     FlagValue::Number(n) => (n.to_string(), "number"),
                     FlagValue::String(s) => (s.clone(), "string"),
                 };
-                Flag { name: n.clone(), id: ident(n), value, kind, written: v.clone() }
+                Flag {
+                    name: n.clone(),
+                    id: ident(n),
+                    value,
+                    kind,
+                    written: v.clone(),
+                }
             })
             .collect(),
         tags,
         alarms: project.alarms.overlay(e.alarms.as_ref()),
-        alert_emails: e.alert_emails.as_ref().map(|v| v.to_vec().into_iter().map(|m| m.0).collect()).unwrap_or_default(),
+        alert_emails: e
+            .alert_emails
+            .as_ref()
+            .map(|v| v.to_vec().into_iter().map(|m| m.0).collect())
+            .unwrap_or_default(),
         backend: BackendConfig {
-            bucket: b.bucket.unwrap_or_else(|| format!("{name_prefix}-tfstate{account_suffix}")),
+            bucket: b
+                .bucket
+                .unwrap_or_else(|| format!("{name_prefix}-tfstate{account_suffix}")),
             region: b.region.map_or_else(|| e.region.0.clone(), |r| r.0),
-            key: b.key.unwrap_or_else(|| format!("{}/{name}/terraform.tfstate", project.name)),
-            lock_table: b.lock_table.unwrap_or_else(|| format!("{name_prefix}-tflock")),
+            key: b
+                .key
+                .unwrap_or_else(|| format!("{}/{name}/terraform.tfstate", project.name)),
+            lock_table: b
+                .lock_table
+                .unwrap_or_else(|| format!("{name_prefix}-tflock")),
         },
         name_prefix,
     }
@@ -394,7 +431,12 @@ impl Environment {
                 cognito_advanced_security: Some(self.features.cognito_advanced_security),
                 detailed_metrics: Some(self.features.detailed_metrics),
             }),
-            flags: Some(self.flags.iter().map(|f| (f.name.clone(), f.written.clone())).collect()),
+            flags: Some(
+                self.flags
+                    .iter()
+                    .map(|f| (f.name.clone(), f.written.clone()))
+                    .collect(),
+            ),
             tags: Some(self.tags.clone()),
             alarms: Some(schema::Alarms {
                 api_5xx_errors: Some(self.alarms.api_5xx_errors),
@@ -402,7 +444,9 @@ impl Environment {
                 dynamodb_throttles: Some(self.alarms.dynamodb_throttles),
                 dynamodb_system_errors: Some(self.alarms.dynamodb_system_errors),
             }),
-            alert_emails: Some(OneOrMany::Many(self.alert_emails.iter().cloned().map(Email).collect())),
+            alert_emails: Some(OneOrMany::Many(
+                self.alert_emails.iter().cloned().map(Email).collect(),
+            )),
             backend: Some(schema::Backend {
                 bucket: Some(self.backend.bucket.clone()),
                 region: Some(RegionCode(self.backend.region.clone())),

@@ -95,25 +95,44 @@ fn jinja() -> &'static Jinja<'static> {
         );
         env.set_formatter(|out, _state, value| {
             if value.is_safe() {
-                out.write_str(value.as_str().unwrap_or_default()).map_err(Error::from)
+                out.write_str(value.as_str().unwrap_or_default())
+                    .map_err(Error::from)
             } else {
                 let json = to_json(value)?;
                 if json.is_object() && json.as_object().is_some_and(|o| !o.is_empty()) {
-                    return Err(Error::new(ErrorKind::InvalidOperation, "objects need `| hcl(indent)`"));
+                    return Err(Error::new(
+                        ErrorKind::InvalidOperation,
+                        "objects need `| hcl(indent)`",
+                    ));
                 }
-                out.write_str(&format::encode(&json, 0)).map_err(Error::from)
+                out.write_str(&format::encode(&json, 0))
+                    .map_err(Error::from)
             }
         });
-        env.add_filter("hcl", |value: JValue, indent: usize| -> Result<JValue, Error> {
-            Ok(JValue::from_safe_string(format::encode(&to_json(&value)?, indent)))
-        });
+        env.add_filter(
+            "hcl",
+            |value: JValue, indent: usize| -> Result<JValue, Error> {
+                Ok(JValue::from_safe_string(format::encode(
+                    &to_json(&value)?,
+                    indent,
+                )))
+            },
+        );
         env.add_filter("ident", |value: String| -> Result<JValue, Error> {
-            let ok = value.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-                && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            let ok = value
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && value
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
             if ok {
                 Ok(JValue::from_safe_string(value))
             } else {
-                Err(Error::new(ErrorKind::InvalidOperation, format!("`{value}` is not a Terraform identifier")))
+                Err(Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("`{value}` is not a Terraform identifier"),
+                ))
             }
         });
         env.add_filter("in_string", |value: JValue| -> Result<JValue, Error> {
@@ -122,11 +141,14 @@ fn jinja() -> &'static Jinja<'static> {
                 other => other.to_string(),
             };
             let quoted = format::encode(&serde_json::Value::String(s), 0);
-            Ok(JValue::from_safe_string(quoted[1..quoted.len() - 1].to_string()))
+            Ok(JValue::from_safe_string(
+                quoted[1..quoted.len() - 1].to_string(),
+            ))
         });
         for t in TEMPLATES {
             let name = template_name(t);
-            env.add_template_owned(name, t.source).expect("templates compile (tested)");
+            env.add_template_owned(name, t.source)
+                .expect("templates compile (tested)");
         }
         env
     })
@@ -178,7 +200,10 @@ fn finish(text: String) -> String {
 /// Render one file of every enabled module.
 pub fn render_modules(project: &Project) -> Result<BTreeMap<String, String>, RenderError> {
     let modules = enabled_modules(project);
-    let ctx = ModuleCtx { project, modules: modules.clone() };
+    let ctx = ModuleCtx {
+        project,
+        modules: modules.clone(),
+    };
     let mut out = BTreeMap::new();
     for t in TEMPLATES {
         if let Module(m) = t.scope
@@ -191,11 +216,21 @@ pub fn render_modules(project: &Project) -> Result<BTreeMap<String, String>, Ren
 }
 
 /// Render the root of one environment.
-pub fn render_root(project: &Project, env: &Environment) -> Result<BTreeMap<String, String>, RenderError> {
-    let ctx = RootCtx { project, env, modules: enabled_modules(project) };
+pub fn render_root(
+    project: &Project,
+    env: &Environment,
+) -> Result<BTreeMap<String, String>, RenderError> {
+    let ctx = RootCtx {
+        project,
+        env,
+        modules: enabled_modules(project),
+    };
     let mut out = BTreeMap::new();
     for t in TEMPLATES.iter().filter(|t| t.scope == Root) {
-        out.insert(format!("environments/{}/{}", env.name, t.file), render_one(t, &ctx)?);
+        out.insert(
+            format!("environments/{}/{}", env.name, t.file),
+            render_one(t, &ctx)?,
+        );
     }
     Ok(out)
 }
@@ -215,8 +250,13 @@ fn enabled_modules(project: &Project) -> Vec<&'static str> {
 
 fn render_one<C: Serialize>(t: &Template, ctx: &C) -> Result<String, RenderError> {
     let name = template_name(t);
-    let err = |e: Error| RenderError { template: name.clone(), message: format!("{e:#}") };
+    let err = |e: Error| RenderError {
+        template: name.clone(),
+        message: format!("{e:#}"),
+    };
     let tmpl = jinja().get_template(&name).map_err(err)?;
-    let text = tmpl.render(JValue::from(minijinja::value::Serde(ctx))).map_err(err)?;
+    let text = tmpl
+        .render(JValue::from(minijinja::value::Serde(ctx)))
+        .map_err(err)?;
     Ok(finish(text))
 }

@@ -54,8 +54,14 @@ pub fn to_json(diags: &[Diagnostic], sources: &Sources) -> String {
 
 /// Human rendering of every diagnostic, then a count line.
 pub fn to_human(diags: &[Diagnostic], sources: &Sources, color: bool) -> String {
-    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false);
     let mut out = String::new();
     for d in diags {
         let loc = locate(d, sources);
@@ -70,9 +76,17 @@ pub fn to_human(diags: &[Diagnostic], sources: &Sources, color: bool) -> String 
         }
         let report = match (&d.span, loc.file.and_then(|f| sources.get(f))) {
             (Some(span), Some(text)) => {
-                let len = span.end.saturating_sub(span.start).min(text.len().saturating_sub(span.start));
-                md = md.with_label(LabeledSpan::new(d.label.clone(), span.start.min(text.len()), len));
-                miette::Report::new(md).with_source_code(NamedSource::new(&*span.file, text.to_string()))
+                let len = span
+                    .end
+                    .saturating_sub(span.start)
+                    .min(text.len().saturating_sub(span.start));
+                md = md.with_label(LabeledSpan::new(
+                    d.label.clone(),
+                    span.start.min(text.len()),
+                    len,
+                ));
+                miette::Report::new(md)
+                    .with_source_code(NamedSource::new(&*span.file, text.to_string()))
             }
             _ => miette::Report::new(md),
         };
@@ -83,9 +97,15 @@ pub fn to_human(diags: &[Diagnostic], sources: &Sources, color: bool) -> String 
         let _ = handler.render_report(&mut out, report.as_ref());
         out.push('\n');
     }
-    let n = diags.iter().filter(|d| d.severity == Severity::Error).count();
+    let n = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
     if n > 0 {
-        out.push_str(&format!("error: {n} error{} found, nothing was written\n", if n == 1 { "" } else { "s" }));
+        out.push_str(&format!(
+            "error: {n} error{} found, nothing was written\n",
+            if n == 1 { "" } else { "s" }
+        ));
     }
     out
 }

@@ -33,7 +33,10 @@ fn valid_item_name(name: &str) -> bool {
 }
 
 fn ptr(parts: &[&str]) -> String {
-    parts.iter().map(|p| format!("/{}", escape_pointer(p))).collect()
+    parts
+        .iter()
+        .map(|p| format!("/{}", escape_pointer(p)))
+        .collect()
 }
 
 struct Check<'a> {
@@ -54,31 +57,51 @@ impl Check<'_> {
         if let Some(why) = aws::check_name(kind, name) {
             self.at_key(
                 pointer,
-                Diagnostic::error("envc::rules::aws-name", format!("{} `{name}`{context} {why}", kind.describe()))
-                    .label("this name makes it")
-                    .help("shorten the name or the project `prefix`"),
+                Diagnostic::error(
+                    "envc::rules::aws-name",
+                    format!("{} `{name}`{context} {why}", kind.describe()),
+                )
+                .label("this name makes it")
+                .help("shorten the name or the project `prefix`"),
             );
         }
     }
     fn reference(&mut self, pointer: &str, what: &str, name: &str, known: &[&str]) {
         if !known.contains(&name) {
-            let d = Diagnostic::error("envc::rules::unknown-reference", format!("unknown {what} `{name}`"))
-                .label(format!("no {what} of this name is declared"))
-                .help_opt(match nearest(name, known.iter().copied()) {
-                    Some(n) => Some(format!("did you mean `{n}`?")),
-                    None if known.is_empty() => Some(format!("declare it with `{what} \"{name}\" {{ … }}`")),
-                    None => Some(format!("declared: {}", known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "))),
-                });
+            let d = Diagnostic::error(
+                "envc::rules::unknown-reference",
+                format!("unknown {what} `{name}`"),
+            )
+            .label(format!("no {what} of this name is declared"))
+            .help_opt(match nearest(name, known.iter().copied()) {
+                Some(n) => Some(format!("did you mean `{n}`?")),
+                None if known.is_empty() => {
+                    Some(format!("declare it with `{what} \"{name}\" {{ … }}`"))
+                }
+                None => Some(format!(
+                    "declared: {}",
+                    known
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            });
             self.at_key(pointer, d);
         }
     }
 }
 
-const METHODS: &[&str] = &["ANY", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"];
+const METHODS: &[&str] = &[
+    "ANY", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT",
+];
 
 /// Checks of the project file alone.
 pub fn check_project(p: &Project, doc: &Document) -> Vec<Diagnostic> {
-    let mut c = Check { doc, out: Vec::new() };
+    let mut c = Check {
+        doc,
+        out: Vec::new(),
+    };
     let item_name = |c: &mut Check, pointer: String, what: &str, name: &str| {
         if !valid_item_name(name) {
             c.at_key(
@@ -97,9 +120,18 @@ pub fn check_project(p: &Project, doc: &Document) -> Vec<Diagnostic> {
             if !attrs.contains(&k) {
                 c.at_value(
                     &pointer,
-                    Diagnostic::error("envc::rules::unknown-attribute", format!("key attribute `{k}` of table `{}` is not declared", t.name))
-                        .label("not declared with `attribute`")
-                        .help_opt(nearest(k, attrs.iter().copied()).map(|n| format!("did you mean `{n}`?")).or_else(|| Some(format!("add `attribute \"{k}\" type=\"S\"` to the table")))),
+                    Diagnostic::error(
+                        "envc::rules::unknown-attribute",
+                        format!("key attribute `{k}` of table `{}` is not declared", t.name),
+                    )
+                    .label("not declared with `attribute`")
+                    .help_opt(
+                        nearest(k, attrs.iter().copied())
+                            .map(|n| format!("did you mean `{n}`?"))
+                            .or_else(|| {
+                                Some(format!("add `attribute \"{k}\" type=\"S\"` to the table"))
+                            }),
+                    ),
                 );
             }
         };
@@ -108,19 +140,38 @@ pub fn check_project(p: &Project, doc: &Document) -> Vec<Diagnostic> {
             key(&mut c, ptr(&["table", &t.name, "range-key"]), r);
         }
         for g in &t.gsis {
-            item_name(&mut c, ptr(&["table", &t.name, "gsi", &g.name]), "index", &g.name);
-            key(&mut c, ptr(&["table", &t.name, "gsi", &g.name, "hash-key"]), &g.hash_key);
+            item_name(
+                &mut c,
+                ptr(&["table", &t.name, "gsi", &g.name]),
+                "index",
+                &g.name,
+            );
+            key(
+                &mut c,
+                ptr(&["table", &t.name, "gsi", &g.name, "hash-key"]),
+                &g.hash_key,
+            );
             if let Some(r) = &g.range_key {
-                key(&mut c, ptr(&["table", &t.name, "gsi", &g.name, "range-key"]), r);
+                key(
+                    &mut c,
+                    ptr(&["table", &t.name, "gsi", &g.name, "range-key"]),
+                    r,
+                );
             }
         }
         for a in &t.attributes {
             if !used.contains(&a.name) {
                 c.at_key(
                     &ptr(&["table", &t.name, "attribute", &a.name]),
-                    Diagnostic::error("envc::rules::unused-attribute", format!("attribute `{}` of table `{}` is not a key of the table or an index", a.name, t.name))
-                        .label("DynamoDB rejects attribute definitions that no key uses")
-                        .help("declare only key attributes; other attributes need no declaration"),
+                    Diagnostic::error(
+                        "envc::rules::unused-attribute",
+                        format!(
+                            "attribute `{}` of table `{}` is not a key of the table or an index",
+                            a.name, t.name
+                        ),
+                    )
+                    .label("DynamoDB rejects attribute definitions that no key uses")
+                    .help("declare only key attributes; other attributes need no declaration"),
                 );
             }
         }
@@ -131,10 +182,20 @@ pub fn check_project(p: &Project, doc: &Document) -> Vec<Diagnostic> {
     for f in &p.functions {
         item_name(&mut c, ptr(&["function", &f.name]), "function", &f.name);
         for g in &f.tables {
-            c.reference(&ptr(&["function", &f.name, "table", &g.name]), "table", &g.name, &tables);
+            c.reference(
+                &ptr(&["function", &f.name, "table", &g.name]),
+                "table",
+                &g.name,
+                &tables,
+            );
         }
         for g in &f.buckets {
-            c.reference(&ptr(&["function", &f.name, "bucket", &g.name]), "bucket", &g.name, &buckets);
+            c.reference(
+                &ptr(&["function", &f.name, "bucket", &g.name]),
+                "bucket",
+                &g.name,
+                &buckets,
+            );
         }
     }
     if let Some(api) = &p.api {
@@ -155,12 +216,23 @@ pub fn check_project(p: &Project, doc: &Document) -> Vec<Diagnostic> {
                         .help("paths start with `/`, segments are letters, digits, `-._` or `{param}`, and do not end in `/`"),
                 ),
             }
-            c.reference(&ptr(&["api", "route", &r.key, "function"]), "function", &r.function, &functions);
+            c.reference(
+                &ptr(&["api", "route", &r.key, "function"]),
+                "function",
+                &r.function,
+                &functions,
+            );
             if r.auth && p.user_pool.is_none() {
                 c.at_key(
                     &pointer,
-                    Diagnostic::error("envc::rules::auth-without-pool", format!("route `{}` requires auth, but the project has no `user-pool`", r.key))
-                        .help("declare a `user-pool { … }` or set `auth=#false` on the route"),
+                    Diagnostic::error(
+                        "envc::rules::auth-without-pool",
+                        format!(
+                            "route `{}` requires auth, but the project has no `user-pool`",
+                            r.key
+                        ),
+                    )
+                    .help("declare a `user-pool { … }` or set `auth=#false` on the route"),
                 );
             }
         }
@@ -169,20 +241,49 @@ pub fn check_project(p: &Project, doc: &Document) -> Vec<Diagnostic> {
         if u.password_min_length < 12 {
             c.at_value(
                 "/user-pool/password-min-length",
-                Diagnostic::error("envc::rules::password-length", format!("password minimum length {} is below envc's baseline of 12", u.password_min_length))
-                    .label("must be at least 12"),
+                Diagnostic::error(
+                    "envc::rules::password-length",
+                    format!(
+                        "password minimum length {} is below envc's baseline of 12",
+                        u.password_min_length
+                    ),
+                )
+                .label("must be at least 12"),
             );
         }
         for cl in &u.clients {
-            item_name(&mut c, ptr(&["user-pool", "client", &cl.name]), "client", &cl.name);
+            item_name(
+                &mut c,
+                ptr(&["user-pool", "client", &cl.name]),
+                "client",
+                &cl.name,
+            );
         }
     }
     for b in &p.buckets {
         item_name(&mut c, ptr(&["bucket", &b.name]), "bucket", &b.name);
         let steps = [
-            ("warm-after-days", b.warm_after_days, "cold-after-days", b.cold_after_days, 30),
-            ("cold-after-days", b.cold_after_days, "archive-after-days", b.archive_after_days, 90),
-            ("archive-after-days", b.archive_after_days, "expire-after-days", b.expire_after_days, 1),
+            (
+                "warm-after-days",
+                b.warm_after_days,
+                "cold-after-days",
+                b.cold_after_days,
+                30,
+            ),
+            (
+                "cold-after-days",
+                b.cold_after_days,
+                "archive-after-days",
+                b.archive_after_days,
+                90,
+            ),
+            (
+                "archive-after-days",
+                b.archive_after_days,
+                "expire-after-days",
+                b.expire_after_days,
+                1,
+            ),
         ];
         for (a, av, bk, bv, gap) in steps {
             if bv < av + gap {
@@ -209,7 +310,10 @@ fn valid_path(path: &str) -> bool {
                 let inner = inner.strip_suffix('+').unwrap_or(inner);
                 !inner.is_empty() && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
             } else {
-                !seg.is_empty() && seg.chars().all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
+                !seg.is_empty()
+                    && seg
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
             }
         })
 }
@@ -218,21 +322,36 @@ fn region_check(c: &mut Check, pointer: &str, region: &str) {
     if !aws::is_region(region) {
         c.at_value(
             pointer,
-            Diagnostic::error("envc::rules::unknown-region", format!("unknown AWS region `{region}`"))
-                .label("not an AWS region")
-                .help_opt(nearest(region, aws::REGIONS.iter().copied()).map(|n| format!("did you mean `{n}`?"))),
+            Diagnostic::error(
+                "envc::rules::unknown-region",
+                format!("unknown AWS region `{region}`"),
+            )
+            .label("not an AWS region")
+            .help_opt(
+                nearest(region, aws::REGIONS.iter().copied())
+                    .map(|n| format!("did you mean `{n}`?")),
+            ),
         );
     }
 }
 
 fn tag_ok(s: &str) -> bool {
-    s.chars().all(|c| c.is_alphanumeric() || c == ' ' || "_.:/=+-@".contains(c))
+    s.chars()
+        .all(|c| c.is_alphanumeric() || c == ' ' || "_.:/=+-@".contains(c))
 }
 
 /// Checks of one resolved environment, against the project it is built from.
 /// `project_doc` places errors about names the project's keys make.
-pub fn check_environment(p: &Project, project_doc: &Document, env: &Environment, doc: &Document) -> Vec<Diagnostic> {
-    let mut c = Check { doc, out: Vec::new() };
+pub fn check_environment(
+    p: &Project,
+    project_doc: &Document,
+    env: &Environment,
+    doc: &Document,
+) -> Vec<Diagnostic> {
+    let mut c = Check {
+        doc,
+        out: Vec::new(),
+    };
     if !valid_env_name(&env.name) {
         c.out.push(
             Diagnostic::error("envc::rules::env-name", format!("invalid environment name `{}`", env.name))
@@ -249,72 +368,114 @@ pub fn check_environment(p: &Project, project_doc: &Document, env: &Environment,
         if *f == env.region {
             c.at_value(
                 "/failover-region",
-                Diagnostic::error("envc::rules::failover-same-region", format!("`failover-region` must differ from `region` (both are `{f}`)"))
-                    .label("same as `region`"),
+                Diagnostic::error(
+                    "envc::rules::failover-same-region",
+                    format!("`failover-region` must differ from `region` (both are `{f}`)"),
+                )
+                .label("same as `region`"),
             );
         }
         if !env.cross_region_replication {
             c.at_key(
                 "/failover-region",
-                Diagnostic::error("envc::rules::failover-without-replication", "`failover-region` is set but `cross-region-replication` is off")
-                    .label("only used by cross-region replication")
-                    .help("remove `failover-region`, or set `cross-region-replication #true`"),
+                Diagnostic::error(
+                    "envc::rules::failover-without-replication",
+                    "`failover-region` is set but `cross-region-replication` is off",
+                )
+                .label("only used by cross-region replication")
+                .help("remove `failover-region`, or set `cross-region-replication #true`"),
             );
         }
     } else if env.cross_region_replication {
         c.at_value(
             "/cross-region-replication",
-            Diagnostic::error("envc::rules::replication-without-failover", "`cross-region-replication` is on but no `failover-region` is set")
-                .label("needs a `failover-region`")
-                .help("add `failover-region \"<region>\"`, a region other than `region`"),
+            Diagnostic::error(
+                "envc::rules::replication-without-failover",
+                "`cross-region-replication` is on but no `failover-region` is set",
+            )
+            .label("needs a `failover-region`")
+            .help("add `failover-region \"<region>\"`, a region other than `region`"),
         );
     }
     let prod = env.tier == Tier::PROD;
     if prod && !env.pitr {
         c.at_value(
             "/pitr",
-            Diagnostic::error("envc::rules::prod-pitr", "point-in-time recovery cannot be turned off in a PROD environment")
-                .label("must be `#true` for tier PROD"),
+            Diagnostic::error(
+                "envc::rules::prod-pitr",
+                "point-in-time recovery cannot be turned off in a PROD environment",
+            )
+            .label("must be `#true` for tier PROD"),
         );
     }
     if prod && !env.features.cognito_advanced_security && p.user_pool.is_some() {
         c.at_value(
             "/features/cognito-advanced-security",
-            Diagnostic::error("envc::rules::prod-advanced-security", "Cognito advanced security cannot be turned off in a PROD environment")
-                .label("must be `#true` for tier PROD"),
+            Diagnostic::error(
+                "envc::rules::prod-advanced-security",
+                "Cognito advanced security cannot be turned off in a PROD environment",
+            )
+            .label("must be `#true` for tier PROD"),
         );
     }
     if let Some(u) = &p.user_pool
         && prod
         && u.mfa != "ON"
     {
-        let mut pc = Check { doc: project_doc, out: Vec::new() };
+        let mut pc = Check {
+            doc: project_doc,
+            out: Vec::new(),
+        };
         pc.at_value(
             "/user-pool/mfa",
-            Diagnostic::error("envc::rules::prod-mfa", format!("the user pool's MFA is `{}`, but PROD environment `{}` requires `ON`", u.mfa, env.name))
-                .label("must be `ON` while a PROD environment exists"),
+            Diagnostic::error(
+                "envc::rules::prod-mfa",
+                format!(
+                    "the user pool's MFA is `{}`, but PROD environment `{}` requires `ON`",
+                    u.mfa, env.name
+                ),
+            )
+            .label("must be `ON` while a PROD environment exists"),
         );
         c.out.extend(pc.out);
     }
     if env.account_id.is_none() && p.api.as_ref().is_some_and(|a| !a.routes.is_empty()) {
         c.out.push(
-            Diagnostic::error("envc::rules::account-id-required", "`account-id` is required: the API's Lambda integrations need the functions' ARNs")
-                .at(Span::file_start(&doc.path))
-                .label("no `account-id` in this environment")
-                .help("add `account-id \"123456789012\"` (reading it from AWS would break offline plans)"),
+            Diagnostic::error(
+                "envc::rules::account-id-required",
+                "`account-id` is required: the API's Lambda integrations need the functions' ARNs",
+            )
+            .at(Span::file_start(&doc.path))
+            .label("no `account-id` in this environment")
+            .help(
+                "add `account-id \"123456789012\"` (reading it from AWS would break offline plans)",
+            ),
         );
     }
     for f in &env.flags {
-        if !f.name.chars().all(|ch| ch.is_ascii_alphanumeric() || "_.-".contains(ch)) || f.name.is_empty() {
+        if !f
+            .name
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || "_.-".contains(ch))
+            || f.name.is_empty()
+        {
             c.at_key(
                 &ptr(&["flags", &f.name]),
-                Diagnostic::error("envc::rules::flag-name", format!("invalid flag name `{}`", f.name)).label("letters, digits and `_.-` only"),
+                Diagnostic::error(
+                    "envc::rules::flag-name",
+                    format!("invalid flag name `{}`", f.name),
+                )
+                .label("letters, digits and `_.-` only"),
             );
         }
         if f.value.is_empty() || f.value.len() > 4096 {
             c.at_value(
                 &ptr(&["flags", &f.name]),
-                Diagnostic::error("envc::rules::flag-value", format!("flag `{}` must be 1 to 4096 characters long", f.name)).label("SSM parameter values cannot be empty or longer than 4 KB"),
+                Diagnostic::error(
+                    "envc::rules::flag-value",
+                    format!("flag `{}` must be 1 to 4096 characters long", f.name),
+                )
+                .label("SSM parameter values cannot be empty or longer than 4 KB"),
             );
         }
     }
@@ -322,35 +483,86 @@ pub fn check_environment(p: &Project, project_doc: &Document, env: &Environment,
         let pointer = ptr(&["tags", k]);
         if doc.spans.contains_key(&pointer) {
             if !tag_ok(k) || k.is_empty() || k.chars().count() > 128 || k.starts_with("aws:") {
-                c.at_key(&pointer, Diagnostic::error("envc::rules::tag", format!("invalid tag key `{k}`")).label("1–128 letters, digits, spaces and `_.:/=+-@`, not starting with `aws:`"));
+                c.at_key(
+                    &pointer,
+                    Diagnostic::error("envc::rules::tag", format!("invalid tag key `{k}`")).label(
+                        "1–128 letters, digits, spaces and `_.:/=+-@`, not starting with `aws:`",
+                    ),
+                );
             }
             if !tag_ok(v) || v.chars().count() > 256 {
-                c.at_value(&pointer, Diagnostic::error("envc::rules::tag", format!("invalid value of tag `{k}`")).label("at most 256 letters, digits, spaces and `_.:/=+-@`"));
+                c.at_value(
+                    &pointer,
+                    Diagnostic::error("envc::rules::tag", format!("invalid value of tag `{k}`"))
+                        .label("at most 256 letters, digits, spaces and `_.:/=+-@`"),
+                );
             }
         }
     }
     // Generated names, placed at the project key that makes them.
-    let mut pc = Check { doc: project_doc, out: Vec::new() };
+    let mut pc = Check {
+        doc: project_doc,
+        out: Vec::new(),
+    };
     let ctx = format!(" (environment `{}`)", env.name);
     let np = &env.name_prefix;
     for t in &p.tables {
-        pc.name(&ptr(&["table", &t.name]), NameKind::DynamoDbTable, &format!("{np}-{}", t.name), &ctx);
+        pc.name(
+            &ptr(&["table", &t.name]),
+            NameKind::DynamoDbTable,
+            &format!("{np}-{}", t.name),
+            &ctx,
+        );
     }
     for f in &p.functions {
-        pc.name(&ptr(&["function", &f.name]), NameKind::IamRole, &format!("{np}-{}", f.name), &ctx);
-        pc.name(&ptr(&["function", &f.name]), NameKind::LogGroup, &format!("/aws/lambda/{np}-{}", f.name), &ctx);
+        pc.name(
+            &ptr(&["function", &f.name]),
+            NameKind::IamRole,
+            &format!("{np}-{}", f.name),
+            &ctx,
+        );
+        pc.name(
+            &ptr(&["function", &f.name]),
+            NameKind::LogGroup,
+            &format!("/aws/lambda/{np}-{}", f.name),
+            &ctx,
+        );
     }
-    let account = env.account_id.as_ref().map(|a| format!("-{a}")).unwrap_or_default();
+    let account = env
+        .account_id
+        .as_ref()
+        .map(|a| format!("-{a}"))
+        .unwrap_or_default();
     for b in &p.buckets {
-        pc.name(&ptr(&["bucket", &b.name]), NameKind::S3Bucket, &format!("{np}-{}{account}-{}", b.name, env.region), &ctx);
+        pc.name(
+            &ptr(&["bucket", &b.name]),
+            NameKind::S3Bucket,
+            &format!("{np}-{}{account}-{}", b.name, env.region),
+            &ctx,
+        );
         if let Some(f) = &env.failover_region {
-            pc.name(&ptr(&["bucket", &b.name]), NameKind::S3Bucket, &format!("{np}-{}{account}-{f}", b.name), &ctx);
+            pc.name(
+                &ptr(&["bucket", &b.name]),
+                NameKind::S3Bucket,
+                &format!("{np}-{}{account}-{f}", b.name),
+                &ctx,
+            );
         }
     }
     c.out.extend(pc.out);
     if let Some(why) = aws::check_name(NameKind::S3Bucket, &env.backend.bucket) {
-        let pointer = if doc.spans.contains_key("/backend/bucket") { "/backend/bucket" } else { "" };
-        c.at_value(pointer, Diagnostic::error("envc::rules::aws-name", format!("state bucket name `{}` {why}", env.backend.bucket)));
+        let pointer = if doc.spans.contains_key("/backend/bucket") {
+            "/backend/bucket"
+        } else {
+            ""
+        };
+        c.at_value(
+            pointer,
+            Diagnostic::error(
+                "envc::rules::aws-name",
+                format!("state bucket name `{}` {why}", env.backend.bucket),
+            ),
+        );
     }
     c.name("", NameKind::SnsTopic, &format!("{np}-alerts"), "");
     c.out
@@ -362,14 +574,33 @@ mod tests {
 
     #[test]
     fn env_names() {
-        for (n, ok) in [("dev", true), ("prod-eu-2", true), ("Dev", false), ("1dev", false), ("a234567890123456", true), ("a2345678901234567", false), ("dev_1", false), ("", false)] {
+        for (n, ok) in [
+            ("dev", true),
+            ("prod-eu-2", true),
+            ("Dev", false),
+            ("1dev", false),
+            ("a234567890123456", true),
+            ("a2345678901234567", false),
+            ("dev_1", false),
+            ("", false),
+        ] {
             assert_eq!(valid_env_name(n), ok, "{n}");
         }
     }
 
     #[test]
     fn route_paths() {
-        for (p, ok) in [("/", true), ("/users", true), ("/users/{user_id}/roles", true), ("/x/{proxy+}", true), ("users", false), ("/users/", false), ("/a//b", false), ("/a/{}", false), ("/a b", false)] {
+        for (p, ok) in [
+            ("/", true),
+            ("/users", true),
+            ("/users/{user_id}/roles", true),
+            ("/x/{proxy+}", true),
+            ("users", false),
+            ("/users/", false),
+            ("/a//b", false),
+            ("/a/{}", false),
+            ("/a b", false),
+        ] {
             assert_eq!(valid_path(p), ok, "{p}");
         }
     }

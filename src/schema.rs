@@ -391,16 +391,27 @@ fn validator(kind: Kind) -> &'static jsonschema::Validator {
         Kind::Project => &PROJECT,
         Kind::Environment => &ENV,
     };
-    cell.get_or_init(|| jsonschema::validator_for(&json_schema(kind)).expect("envc's own schema is valid"))
+    cell.get_or_init(|| {
+        jsonschema::validator_for(&json_schema(kind)).expect("envc's own schema is valid")
+    })
 }
 
 /// Validate a document's JSON view against its kind's schema and read it into `T`.
 /// Every error is returned, each at its place.
-pub fn check<T: serde::de::DeserializeOwned>(kind: Kind, doc: &Document) -> Result<T, Vec<Diagnostic>> {
+pub fn check<T: serde::de::DeserializeOwned>(
+    kind: Kind,
+    doc: &Document,
+) -> Result<T, Vec<Diagnostic>> {
     let schema = json_schema(kind);
     let mut errors: Vec<Diagnostic> = Vec::new();
     for e in validator(kind).iter_errors(&doc.value) {
-        collect(&schema, doc, e.instance_path().as_str(), e.kind(), &mut errors);
+        collect(
+            &schema,
+            doc,
+            e.instance_path().as_str(),
+            e.kind(),
+            &mut errors,
+        );
     }
     if errors.is_empty() {
         match serde_json::from_value::<T>(doc.value.clone()) {
@@ -418,7 +429,9 @@ pub fn check<T: serde::de::DeserializeOwned>(kind: Kind, doc: &Document) -> Resu
 }
 
 fn root_span(doc: &Document) -> Span {
-    doc.spans.get("").map_or_else(|| Span::file_start(&doc.path), |l| l.value.clone())
+    doc.spans
+        .get("")
+        .map_or_else(|| Span::file_start(&doc.path), |l| l.value.clone())
 }
 
 /// The span of a pointer's value, or of its nearest ancestor that has one.
@@ -453,7 +466,11 @@ fn unescape_pointer(seg: &str) -> String {
 /// The key name a pointer ends in, for messages (`/features/xray` → `features.xray`).
 fn dotted(pointer: &str) -> String {
     let parts: Vec<String> = pointer.split('/').skip(1).map(unescape_pointer).collect();
-    if parts.is_empty() { "the file".to_string() } else { format!("`{}`", parts.join(".")) }
+    if parts.is_empty() {
+        "the file".to_string()
+    } else {
+        format!("`{}`", parts.join("."))
+    }
 }
 
 /// Walk the schema along an instance pointer (following `$ref`, `anyOf`, map `additionalProperties`).
@@ -480,7 +497,10 @@ fn resolve<'a>(root: &'a Value, mut s: &'a Value) -> &'a Value {
             }
         } else if let Some(alts) = s.get("anyOf").and_then(Value::as_array) {
             // Option<T> is `anyOf [T, null]`: look through to T.
-            match alts.iter().find(|a| a.get("type") != Some(&Value::from("null"))) {
+            match alts
+                .iter()
+                .find(|a| a.get("type") != Some(&Value::from("null")))
+            {
                 Some(t) => s = t,
                 None => return s,
             }
@@ -506,7 +526,11 @@ fn expected_from_schema(s: &Value) -> String {
     if let Some(opts) = s.get("enum").and_then(Value::as_array) {
         return format!("one of {}", list_values(opts));
     }
-    if let Some(alts) = s.get("anyOf").or_else(|| s.get("oneOf")).and_then(Value::as_array) {
+    if let Some(alts) = s
+        .get("anyOf")
+        .or_else(|| s.get("oneOf"))
+        .and_then(Value::as_array)
+    {
         let names: Vec<String> = alts.iter().map(expected_from_schema).collect();
         return names.join(" or ");
     }
@@ -536,19 +560,38 @@ fn describe_type(t: &str) -> String {
 }
 
 fn list_values(opts: &[Value]) -> String {
-    opts.iter().map(|o| format!("`{}`", o.as_str().map_or_else(|| o.to_string(), str::to_string))).collect::<Vec<_>>().join(", ")
+    opts.iter()
+        .map(|o| {
+            format!(
+                "`{}`",
+                o.as_str().map_or_else(|| o.to_string(), str::to_string)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Turn one validation error into diagnostics. An `anyOf` (`Option<T>`, one-or-many)
 /// whose instance has the type of one branch reports that branch's own errors, so
 /// that an unknown key inside `features {}` is reported as such, not as a type error.
-fn collect(schema: &Value, doc: &Document, pointer: &str, kind: &jsonschema::error::ValidationErrorKind, out: &mut Vec<Diagnostic>) {
+fn collect(
+    schema: &Value,
+    doc: &Document,
+    pointer: &str,
+    kind: &jsonschema::error::ValidationErrorKind,
+    out: &mut Vec<Diagnostic>,
+) {
     use jsonschema::error::ValidationErrorKind as K;
     if let K::AnyOf { context } | K::OneOfNotValid { context } = kind {
         let type_mismatch = |errs: &Vec<jsonschema::ValidationError<'static>>| {
-            errs.iter().all(|e| matches!(e.kind(), K::Type { .. }) && e.instance_path().as_str() == pointer)
+            errs.iter().all(|e| {
+                matches!(e.kind(), K::Type { .. }) && e.instance_path().as_str() == pointer
+            })
         };
-        if let Some(branch) = context.iter().find(|errs| !errs.is_empty() && !type_mismatch(errs)) {
+        if let Some(branch) = context
+            .iter()
+            .find(|errs| !errs.is_empty() && !type_mismatch(errs))
+        {
             for e in branch {
                 collect(schema, doc, e.instance_path().as_str(), e.kind(), out);
             }
@@ -577,7 +620,14 @@ fn unknown_key(schema: &Value, doc: &Document, pointer: &str, key: &str) -> Diag
     match nearest(key, known.iter().map(String::as_str)) {
         Some(n) => d.help(format!("did you mean `{n}`?")),
         None if known.is_empty() => d,
-        None => d.help(format!("known keys here: {}", known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "))),
+        None => d.help(format!(
+            "known keys here: {}",
+            known
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
     }
 }
 
@@ -594,21 +644,44 @@ fn to_diagnostic(
     match kind {
         K::Required { property } => {
             let name = property.as_str().unwrap_or_default();
-            let place = if pointer.is_empty() { "the file".to_string() } else { what.clone() };
-            Diagnostic::error("envc::schema::missing-key", format!("missing required key `{name}` in {place}"))
-                .at(if pointer.is_empty() { Span::file_start(&doc.path) } else { key_span(doc, pointer) })
-                .label(format!("`{name}` is required"))
+            let place = if pointer.is_empty() {
+                "the file".to_string()
+            } else {
+                what.clone()
+            };
+            Diagnostic::error(
+                "envc::schema::missing-key",
+                format!("missing required key `{name}` in {place}"),
+            )
+            .at(if pointer.is_empty() {
+                Span::file_start(&doc.path)
+            } else {
+                key_span(doc, pointer)
+            })
+            .label(format!("`{name}` is required"))
         }
         K::Enum { options } => {
             let opts = options.as_array().cloned().unwrap_or_default();
-            let got = instance.as_str().map_or_else(|| instance.to_string(), str::to_string);
-            let strs: Vec<String> = opts.iter().map(|o| o.as_str().map_or_else(|| o.to_string(), str::to_string)).collect();
-            let mut d = Diagnostic::error("envc::schema::invalid-value", format!("invalid value `{got}` for {what}"))
-                .at(here)
-                .label(format!("expected one of {}", list_values(&opts)));
+            let got = instance
+                .as_str()
+                .map_or_else(|| instance.to_string(), str::to_string);
+            let strs: Vec<String> = opts
+                .iter()
+                .map(|o| o.as_str().map_or_else(|| o.to_string(), str::to_string))
+                .collect();
+            let mut d = Diagnostic::error(
+                "envc::schema::invalid-value",
+                format!("invalid value `{got}` for {what}"),
+            )
+            .at(here)
+            .label(format!("expected one of {}", list_values(&opts)));
             let suggestion = match instance.as_f64() {
                 // A number: the closest allowed number.
-                Some(x) => opts.iter().filter_map(Value::as_f64).min_by(|a, b| (a - x).abs().total_cmp(&(b - x).abs())).map(|n| n.to_string()),
+                Some(x) => opts
+                    .iter()
+                    .filter_map(Value::as_f64)
+                    .min_by(|a, b| (a - x).abs().total_cmp(&(b - x).abs()))
+                    .map(|n| n.to_string()),
                 None => nearest(&got, strs.iter().map(String::as_str)).map(str::to_string),
             };
             if let Some(n) = suggestion {
@@ -617,22 +690,35 @@ fn to_diagnostic(
             d
         }
         K::Type { .. } | K::AnyOf { .. } | K::OneOfNotValid { .. } => {
-            let expected = schema_at(schema, pointer).map_or_else(|| "another type".to_string(), expected_from_schema);
-            Diagnostic::error("envc::schema::type", format!("{what} must be {expected}, found {}", type_name(instance)))
-                .at(here)
-                .label(format!("expected {expected}"))
+            let expected = schema_at(schema, pointer)
+                .map_or_else(|| "another type".to_string(), expected_from_schema);
+            Diagnostic::error(
+                "envc::schema::type",
+                format!("{what} must be {expected}, found {}", type_name(instance)),
+            )
+            .at(here)
+            .label(format!("expected {expected}"))
         }
-        K::Pattern { pattern } => Diagnostic::error("envc::schema::pattern", format!("invalid value for {what}"))
-            .at(here)
-            .label(format!("does not match `{pattern}`")),
-        K::Minimum { limit } | K::ExclusiveMinimum { limit } => Diagnostic::error("envc::schema::range", format!("{what} is too small"))
-            .at(here)
-            .label(format!("must be at least {limit}")),
-        K::Maximum { limit } | K::ExclusiveMaximum { limit } => Diagnostic::error("envc::schema::range", format!("{what} is too large"))
-            .at(here)
-            .label(format!("must be at most {limit}")),
-        other => Diagnostic::error("envc::schema::invalid", format!("invalid value for {what}: {}", other.keyword()))
-            .at(here),
+        K::Pattern { pattern } => {
+            Diagnostic::error("envc::schema::pattern", format!("invalid value for {what}"))
+                .at(here)
+                .label(format!("does not match `{pattern}`"))
+        }
+        K::Minimum { limit } | K::ExclusiveMinimum { limit } => {
+            Diagnostic::error("envc::schema::range", format!("{what} is too small"))
+                .at(here)
+                .label(format!("must be at least {limit}"))
+        }
+        K::Maximum { limit } | K::ExclusiveMaximum { limit } => {
+            Diagnostic::error("envc::schema::range", format!("{what} is too large"))
+                .at(here)
+                .label(format!("must be at most {limit}"))
+        }
+        other => Diagnostic::error(
+            "envc::schema::invalid",
+            format!("invalid value for {what}: {}", other.keyword()),
+        )
+        .at(here),
     }
 }
 
@@ -645,11 +731,26 @@ mod tests {
         let s = json_schema(Kind::Environment);
         let props = s["properties"].as_object().unwrap();
         for key in [
-            "tier", "region", "failover-region", "pitr", "cross-region-replication", "account-id",
-            "extends", "log-retention-days", "features", "flags", "tags", "alarms", "alert-emails", "backend",
+            "tier",
+            "region",
+            "failover-region",
+            "pitr",
+            "cross-region-replication",
+            "account-id",
+            "extends",
+            "log-retention-days",
+            "features",
+            "flags",
+            "tags",
+            "alarms",
+            "alert-emails",
+            "backend",
         ] {
             assert!(props.contains_key(key), "missing {key}");
-            assert!(props[key].get("description").is_some(), "{key} has no description");
+            assert!(
+                props[key].get("description").is_some(),
+                "{key} has no description"
+            );
         }
         assert_eq!(s["additionalProperties"], Value::Bool(false));
     }
@@ -657,6 +758,9 @@ mod tests {
     #[test]
     fn pointer_escaping_round_trips() {
         assert_eq!(escape_pointer("GET /a/{b}~"), "GET ~1a~1{b}~0");
-        assert_eq!(unescape_pointer(&escape_pointer("GET /a/{b}~")), "GET /a/{b}~");
+        assert_eq!(
+            unescape_pointer(&escape_pointer("GET /a/{b}~")),
+            "GET /a/{b}~"
+        );
     }
 }

@@ -20,10 +20,17 @@ fn drifted() -> tempfile::TempDir {
     let tf = p.path().join("terraform");
     // hand-edited generated file
     let vars = tf.join("environments/dev/terraform.tfvars");
-    let text = fs::read_to_string(&vars).unwrap().replace("pitr_enabled             = true", "pitr_enabled             = false");
+    let text = fs::read_to_string(&vars).unwrap().replace(
+        "pitr_enabled             = true",
+        "pitr_enabled             = false",
+    );
     fs::write(&vars, text).unwrap();
     // stale generated file
-    fs::write(tf.join("modules/dynamodb/legacy.tf"), format!("{HEADER}\n\n# old\n")).unwrap();
+    fs::write(
+        tf.join("modules/dynamodb/legacy.tf"),
+        format!("{HEADER}\n\n# old\n"),
+    )
+    .unwrap();
     // missing generated file
     fs::remove_file(tf.join("environments/sit/backend.tf")).unwrap();
     // user file: never reported
@@ -41,7 +48,8 @@ fn clean_tree_exits_zero_in_every_format() {
     }
     let md = stdout(&envc(p.path(), &["diff", "--format", "markdown"]));
     assert!(md.starts_with("### envc diff: clean"), "{md}");
-    let json: serde_json::Value = serde_json::from_str(&stdout(&envc(p.path(), &["diff", "--format", "json"]))).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&envc(p.path(), &["diff", "--format", "json"]))).unwrap();
     assert_eq!(json["clean"], true);
 }
 
@@ -51,11 +59,28 @@ fn unified_reports_modified_added_and_removed_but_not_user_files() {
     let o = envc(p.path(), &["diff"]);
     assert_eq!(o.status.code(), Some(1));
     let text = stdout(&o);
-    assert!(text.contains("--- a/environments/dev/terraform.tfvars\n+++ b/environments/dev/terraform.tfvars\n"), "{text}");
-    assert!(text.contains("-pitr_enabled             = false\n+pitr_enabled             = true\n"), "{text}");
-    assert!(text.contains("--- /dev/null\n+++ b/environments/sit/backend.tf\n"), "{text}");
-    assert!(text.contains("--- a/modules/dynamodb/legacy.tf\n+++ /dev/null\n"), "{text}");
-    assert!(!text.contains("local.tf"), "a user file was reported:\n{text}");
+    assert!(
+        text.contains(
+            "--- a/environments/dev/terraform.tfvars\n+++ b/environments/dev/terraform.tfvars\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("-pitr_enabled             = false\n+pitr_enabled             = true\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("--- /dev/null\n+++ b/environments/sit/backend.tf\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("--- a/modules/dynamodb/legacy.tf\n+++ /dev/null\n"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("local.tf"),
+        "a user file was reported:\n{text}"
+    );
     assert!(!text.contains("\x1b["), "colour without a terminal");
     let coloured = stdout(&envc(p.path(), &["--color", "always", "diff"]));
     assert!(coloured.contains("\x1b[31m-pitr_enabled"), "{coloured}");
@@ -66,20 +91,44 @@ fn stat_markdown_and_json_agree() {
     let p = drifted();
     let stat = stdout(&envc(p.path(), &["diff", "--format", "stat"]));
     assert!(stat.contains(" 3 files changed"), "{stat}");
-    for f in ["environments/dev/terraform.tfvars", "environments/sit/backend.tf", "modules/dynamodb/legacy.tf"] {
+    for f in [
+        "environments/dev/terraform.tfvars",
+        "environments/sit/backend.tf",
+        "modules/dynamodb/legacy.tf",
+    ] {
         assert!(stat.contains(f), "{f} missing from\n{stat}");
     }
     let md = stdout(&envc(p.path(), &["diff", "--format", "markdown"]));
     assert!(md.starts_with("### envc diff: 3 files differ"), "{md}");
-    assert!(md.contains("| `environments/dev` |") && md.contains("| `modules/dynamodb` |"), "{md}");
+    assert!(
+        md.contains("| `environments/dev` |") && md.contains("| `modules/dynamodb` |"),
+        "{md}"
+    );
     assert_eq!(md.matches("<details>").count(), 3, "{md}");
-    assert_eq!(md.matches("<details>").count(), md.matches("</details>").count());
-    let json: serde_json::Value = serde_json::from_str(&stdout(&envc(p.path(), &["diff", "--format", "json"]))).unwrap();
-    let statuses: Vec<(String, String)> = json["files"].as_array().unwrap().iter().map(|f| (f["path"].as_str().unwrap().to_string(), f["status"].as_str().unwrap().to_string())).collect();
+    assert_eq!(
+        md.matches("<details>").count(),
+        md.matches("</details>").count()
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&envc(p.path(), &["diff", "--format", "json"]))).unwrap();
+    let statuses: Vec<(String, String)> = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
     assert_eq!(
         statuses,
         vec![
-            ("environments/dev/terraform.tfvars".into(), "modified".into()),
+            (
+                "environments/dev/terraform.tfvars".into(),
+                "modified".into()
+            ),
             ("environments/sit/backend.tf".into(), "added".into()),
             ("modules/dynamodb/legacy.tf".into(), "removed".into()),
         ]
@@ -94,8 +143,20 @@ fn invalid_input_cannot_compare() {
 }
 
 fn git(dir: &Path, args: &[&str]) {
-    let o = Command::new("git").current_dir(dir).args(args).env("GIT_AUTHOR_NAME", "t").env("GIT_AUTHOR_EMAIL", "t@e").env("GIT_COMMITTER_NAME", "t").env("GIT_COMMITTER_EMAIL", "t@e").output().unwrap();
-    assert!(o.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    let o = Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@e")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@e")
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 fn committed_example() -> tempfile::TempDir {
@@ -110,11 +171,17 @@ fn committed_example() -> tempfile::TempDir {
 #[test]
 fn against_compares_with_a_committed_tree() {
     let p = committed_example();
-    assert_eq!(envc(p.path(), &["diff", "--against", "HEAD"]).status.code(), Some(0));
+    assert_eq!(
+        envc(p.path(), &["diff", "--against", "HEAD"]).status.code(),
+        Some(0)
+    );
     // The working tree drifts, HEAD does not: --against HEAD still sees no difference.
     fs::remove_file(p.path().join("terraform/environments/sit/backend.tf")).unwrap();
     assert_eq!(envc(p.path(), &["diff"]).status.code(), Some(1));
-    assert_eq!(envc(p.path(), &["diff", "--against", "HEAD"]).status.code(), Some(0));
+    assert_eq!(
+        envc(p.path(), &["diff", "--against", "HEAD"]).status.code(),
+        Some(0)
+    );
     let bad = envc(p.path(), &["diff", "--against", "no-such-ref"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown git revision `no-such-ref`"));
@@ -126,16 +193,47 @@ fn affected_lists_exactly_the_changed_environments() {
     assert_eq!(stdout(&envc(p.path(), &["affected", "--base", "HEAD"])), "");
     // One environment file: that environment only.
     let dev = p.path().join("environments/dev.kdl");
-    fs::write(&dev, fs::read_to_string(&dev).unwrap().replace("max-sessions-per-user 10", "max-sessions-per-user 11")).unwrap();
-    assert_eq!(stdout(&envc(p.path(), &["affected", "--base", "HEAD"])), "dev\troot\n");
+    fs::write(
+        &dev,
+        fs::read_to_string(&dev)
+            .unwrap()
+            .replace("max-sessions-per-user 10", "max-sessions-per-user 11"),
+    )
+    .unwrap();
+    assert_eq!(
+        stdout(&envc(p.path(), &["affected", "--base", "HEAD"])),
+        "dev\troot\n"
+    );
     // The shared base: every environment that extends it.
     let base = p.path().join("environments/_base.kdl");
-    fs::write(&base, fs::read_to_string(&base).unwrap().replace("\"internal\"", "\"restricted\"")).unwrap();
-    assert_eq!(stdout(&envc(p.path(), &["affected", "--base", "HEAD"])), "dev\troot\nprod\troot\nsit\troot\n");
+    fs::write(
+        &base,
+        fs::read_to_string(&base)
+            .unwrap()
+            .replace("\"internal\"", "\"restricted\""),
+    )
+    .unwrap();
+    assert_eq!(
+        stdout(&envc(p.path(), &["affected", "--base", "HEAD"])),
+        "dev\troot\nprod\troot\nsit\troot\n"
+    );
     git(p.path(), &["checkout", "-q", "--", "environments"]);
     // The project file: all of them, through the modules.
     let proj = p.path().join("envc.kdl");
-    fs::write(&proj, fs::read_to_string(&proj).unwrap().replace("ttl \"expires_at\"", "ttl \"expiry\"")).unwrap();
-    let json: serde_json::Value = serde_json::from_str(&stdout(&envc(p.path(), &["affected", "--base", "HEAD", "--format", "json"]))).unwrap();
-    assert_eq!(json, serde_json::json!({"dev": ["dynamodb"], "prod": ["dynamodb"], "sit": ["dynamodb"]}));
+    fs::write(
+        &proj,
+        fs::read_to_string(&proj)
+            .unwrap()
+            .replace("ttl \"expires_at\"", "ttl \"expiry\""),
+    )
+    .unwrap();
+    let json: serde_json::Value = serde_json::from_str(&stdout(&envc(
+        p.path(),
+        &["affected", "--base", "HEAD", "--format", "json"],
+    )))
+    .unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"dev": ["dynamodb"], "prod": ["dynamodb"], "sit": ["dynamodb"]})
+    );
 }

@@ -20,13 +20,23 @@ pub fn example_project() -> tempfile::TempDir {
     fs::create_dir_all(tmp.path().join("environments")).unwrap();
     for e in fs::read_dir(repo().join("environments")).unwrap() {
         let e = e.unwrap();
-        fs::copy(e.path(), tmp.path().join("environments").join(e.file_name())).unwrap();
+        fs::copy(
+            e.path(),
+            tmp.path().join("environments").join(e.file_name()),
+        )
+        .unwrap();
     }
     tmp
 }
 
 pub fn envc(project: &Path, args: &[&str]) -> Output {
-    Command::new(envc_bin()).arg("-C").arg(project).args(args).env("NO_COLOR", "1").output().unwrap()
+    Command::new(envc_bin())
+        .arg("-C")
+        .arg(project)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
 }
 
 /// Every file under `dir`, relative path → bytes.
@@ -39,7 +49,12 @@ pub fn read_tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
             if e.file_type().unwrap().is_dir() {
                 stack.push(e.path());
             } else {
-                let rel = e.path().strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+                let rel = e
+                    .path()
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 out.insert(rel, fs::read(e.path()).unwrap());
             }
         }
