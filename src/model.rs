@@ -60,6 +60,8 @@ pub struct Gsi {
 pub struct Grant {
     pub name: String,
     pub id: String,
+    /// The name in PascalCase (`RoleAssignments`): IAM statement ids allow only letters and digits.
+    pub sid: String,
     pub read: bool,
     pub write: bool,
 }
@@ -82,14 +84,48 @@ pub struct Route {
     pub function: String,
     pub function_id: String,
     pub auth: bool,
+    /// Terraform identifier of the route's method and integration: `get_users_user_id`.
+    pub id: String,
+    /// Identifier of the route's [`ApiResource`]; `None` for `/` (the API's root resource).
+    pub resource: Option<String>,
+    /// Path parameters, outermost first: `["user_id", "role_id"]`.
+    pub params: Vec<String>,
+}
+
+/// One node of the API's resource tree: a path that some route's path starts with.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ApiResource {
+    /// `/users/{user_id}`
+    pub path: String,
+    /// Terraform identifier: `users_user_id`.
+    pub id: String,
+    /// The last segment, API Gateway's `path_part`: `{user_id}`.
+    pub part: String,
+    /// Identifier of the parent resource; `None` directly under the API's root resource.
+    pub parent: Option<String>,
+}
+
+/// A function some route invokes.
+#[derive(Clone, Debug, Serialize)]
+pub struct Invoked {
+    pub name: String,
+    pub id: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Api {
     pub stage: String,
     pub throttle_burst: u32,
+    #[serde(serialize_with = "whole")]
     pub throttle_rate: f64,
     pub routes: Vec<Route>,
+    /// The resource tree of every route path, each path once, parents before children
+    /// (sorted by path segments).
+    pub resources: Vec<ApiResource>,
+    /// The functions the routes invoke, each once, in the order of `functions`.
+    pub functions: Vec<Invoked>,
+    /// Whether any route needs the Cognito authorizer.
+    pub authorized: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -122,10 +158,23 @@ pub struct Bucket {
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Alarms {
+    #[serde(serialize_with = "whole")]
     pub api_5xx_errors: f64,
+    #[serde(serialize_with = "whole")]
     pub api_latency_p99_ms: f64,
+    #[serde(serialize_with = "whole")]
     pub dynamodb_throttles: f64,
+    #[serde(serialize_with = "whole")]
     pub dynamodb_system_errors: f64,
+}
+
+/// A number as the user would write it: `5`, not `5.0`, when it is whole.
+fn whole<S: serde::Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        s.serialize_i64(*x as i64)
+    } else {
+        s.serialize_f64(*x)
+    }
 }
 
 impl Alarms {
@@ -156,6 +205,7 @@ pub fn resolve_project(p: &ProjectFile) -> Project {
             .map(|(name, g)| Grant {
                 name: name.clone(),
                 id: ident(name),
+                sid: pascal(name),
                 read: matches!(g.access, Access::Read | Access::ReadWrite),
                 write: matches!(g.access, Access::Write | Access::ReadWrite),
             })
@@ -214,15 +264,13 @@ pub fn resolve_project(p: &ProjectFile) -> Project {
                 buckets: grants(&f.bucket),
             })
             .collect(),
-        api: p.api.as_ref().map(|a| Api {
-            stage: a.stage.clone(),
-            throttle_burst: a.throttle_burst.unwrap_or(100),
-            throttle_rate: a.throttle_rate.unwrap_or(50.0),
-            routes: a
+        api: p.api.as_ref().map(|a| {
+            let routes: Vec<Route> = a
                 .route
                 .iter()
                 .map(|(key, r)| {
                     let (method, path) = split_route(key).unwrap_or(("", ""));
+                    let segments = path_segments(path);
                     Route {
                         key: key.clone(),
                         method: method.to_string(),
@@ -230,9 +278,32 @@ pub fn resolve_project(p: &ProjectFile) -> Project {
                         function: r.function.clone(),
                         function_id: ident(&r.function),
                         auth: r.auth.unwrap_or(true),
+                        id: route_id(method, &segments),
+                        resource: (!segments.is_empty()).then(|| resource_id(&segments)),
+                        params: segments.iter().filter_map(|s| path_param(s)).collect(),
                     }
                 })
-                .collect(),
+                .collect();
+            let functions = p
+                .function
+                .iter()
+                .flatten()
+                .map(|(name, _)| name)
+                .filter(|name| routes.iter().any(|r| &r.function == *name))
+                .map(|name| Invoked {
+                    name: name.clone(),
+                    id: ident(name),
+                })
+                .collect();
+            Api {
+                stage: a.stage.clone(),
+                throttle_burst: a.throttle_burst.unwrap_or(100),
+                throttle_rate: a.throttle_rate.unwrap_or(50.0),
+                resources: api_resources(routes.iter().map(|r| r.path.as_str())),
+                authorized: routes.iter().any(|r| r.auth),
+                functions,
+                routes,
+            }
         }),
         user_pool: p.user_pool.as_ref().map(|u| UserPool {
             mfa: format!("{:?}", u.mfa),
@@ -271,6 +342,90 @@ pub fn resolve_project(p: &ProjectFile) -> Project {
             .collect(),
         alarms: DEFAULT_ALARMS.overlay(p.alarms.as_ref()),
     }
+}
+
+/// `role-assignments` → `RoleAssignments`.
+pub fn pascal(name: &str) -> String {
+    name.split(['-', '_', '.'])
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// The segments of a route path: `/users/{user_id}` → `["users", "{user_id}"]`; `/` → `[]`.
+pub fn path_segments(path: &str) -> Vec<&str> {
+    path.split('/').filter(|s| !s.is_empty()).collect()
+}
+
+/// The parameter of a path segment: `{user_id}` → `user_id`, `{proxy+}` → `proxy`
+/// (API Gateway's `method.request.path.<name>`).
+pub fn path_param(segment: &str) -> Option<String> {
+    segment
+        .strip_prefix('{')
+        .and_then(|s| s.strip_suffix('}'))
+        .map(|s| s.trim_end_matches('+').to_string())
+}
+
+/// The Terraform identifier of the resource at a path: `["users", "{user_id}"]` →
+/// `users_user_id`. Braces and `+` are dropped, `-` and `.` become `_`, and an identifier
+/// that would start with a digit gets a leading `_`. Different paths can give the same
+/// identifier (`/a-b`, `/a_b`): [`crate::rules`] reports that.
+pub fn resource_id(segments: &[&str]) -> String {
+    let id = segments
+        .iter()
+        .map(|s| {
+            ident(
+                s.trim_start_matches('{')
+                    .trim_end_matches('}')
+                    .trim_end_matches('+'),
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("_");
+    if id.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("_{id}")
+    } else {
+        id
+    }
+}
+
+/// The Terraform identifier of a route's method: `get_users_user_id`; `get_root` for `/`.
+pub fn route_id(method: &str, segments: &[&str]) -> String {
+    let rest = if segments.is_empty() {
+        "root".to_string()
+    } else {
+        resource_id(segments)
+    };
+    format!(
+        "{}_{}",
+        method.to_ascii_lowercase(),
+        rest.trim_start_matches('_')
+    )
+}
+
+/// Every prefix of every path, once, parents before children.
+pub fn api_resources<'a>(paths: impl Iterator<Item = &'a str>) -> Vec<ApiResource> {
+    let mut all: Vec<Vec<&str>> = Vec::new();
+    for path in paths {
+        let segments = path_segments(path);
+        for n in 1..=segments.len() {
+            all.push(segments[..n].to_vec());
+        }
+    }
+    all.sort();
+    all.dedup();
+    all.iter()
+        .map(|segs| ApiResource {
+            path: format!("/{}", segs.join("/")),
+            id: resource_id(segs),
+            part: segs[segs.len() - 1].to_string(),
+            parent: (segs.len() > 1).then(|| resource_id(&segs[..segs.len() - 1])),
+        })
+        .collect()
 }
 
 /// `"GET /users/{id}"` → `("GET", "/users/{id}")`; `None` when it is not of that form.
@@ -466,6 +621,71 @@ mod tests {
         assert_eq!(ident("role-assignments"), "role_assignments");
         assert_eq!(split_route("GET /users/{id}"), Some(("GET", "/users/{id}")));
         assert_eq!(split_route("GET"), None);
+    }
+
+    #[test]
+    fn route_identifiers() {
+        for (method, path, id, resource) in [
+            ("GET", "/users", "get_users", Some("users")),
+            (
+                "PUT",
+                "/users/{user_id}/roles/{role_id}",
+                "put_users_user_id_roles_role_id",
+                Some("users_user_id_roles_role_id"),
+            ),
+            ("GET", "/", "get_root", None),
+            (
+                "ANY",
+                "/files/{proxy+}",
+                "any_files_proxy",
+                Some("files_proxy"),
+            ),
+            (
+                "GET",
+                "/2fa/codes.json",
+                "get_2fa_codes_json",
+                Some("_2fa_codes_json"),
+            ),
+        ] {
+            let segs = path_segments(path);
+            assert_eq!(route_id(method, &segs), id, "{path}");
+            assert_eq!(
+                (!segs.is_empty()).then(|| resource_id(&segs)).as_deref(),
+                resource,
+                "{path}"
+            );
+        }
+        assert_eq!(pascal("role-assignments"), "RoleAssignments");
+        assert_eq!(pascal("audit"), "Audit");
+    }
+
+    #[test]
+    fn resource_tree_is_unique_and_parents_first() {
+        let tree = api_resources(
+            [
+                "/users/{user_id}/roles",
+                "/auth/token",
+                "/users",
+                "/",
+                "/auth/refresh",
+            ]
+            .into_iter(),
+        );
+        let got: Vec<(&str, &str, Option<&str>)> = tree
+            .iter()
+            .map(|r| (r.path.as_str(), r.part.as_str(), r.parent.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("/auth", "auth", None),
+                ("/auth/refresh", "refresh", Some("auth")),
+                ("/auth/token", "token", Some("auth")),
+                ("/users", "users", None),
+                ("/users/{user_id}", "{user_id}", Some("users")),
+                ("/users/{user_id}/roles", "roles", Some("users_user_id")),
+            ]
+        );
     }
 
     #[test]

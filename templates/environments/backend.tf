@@ -1,4 +1,7 @@
 
+# Remote state: the S3 bucket and DynamoDB lock table of the naming
+# convention (envc: backend {}), created outside this root.
+
 terraform {
   backend "s3" {
     bucket = {{ env.backend.bucket }}

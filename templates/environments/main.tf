@@ -1,7 +1,38 @@
 
+# The environment: every module of the project, wired together. Names are
+# "<prefix>-<env>-<name>"; environment-specific values come from
+# terraform.tfvars, the KMS key from kms.tf, the feature flags from
+# parameters.tf.
+
 locals {
-  name_prefix = "{{ env.name_prefix | in_string }}"
+  project = {{ project.name }}
+  name_prefix = "{{ project.prefix | in_string }}-${var.env_name}"
+{% if project.api %}
+
+  # The API's identity, shared by the api-gateway module (which creates it)
+  # and the cloudwatch module (whose alarms and dashboard watch it).
+  api_name = "${local.name_prefix}-api"
+  api_stage_name = {{ project.api.stage }}
+{% endif %}
 }
+
+check "environment_contract" {
+  assert {
+    condition = var.cross_region_replication == (var.failover_region != null)
+    error_message = "failover_region must be set exactly when cross_region_replication is on."
+  }
+
+  assert {
+    condition = var.failover_region != var.region
+    error_message = "failover_region must differ from region."
+  }
+
+  assert {
+    condition = var.tier != "PROD" || var.pitr_enabled
+    error_message = "PROD environments must have pitr_enabled = true."
+  }
+}
+{% set replica_key = "aws_kms_replica_key.failover.arn" if env.cross_region_replication else "null" %}
 {% if "dynamodb" in modules %}
 
 module "dynamodb" {
@@ -13,5 +44,98 @@ module "dynamodb" {
   deletion_protection = var.deletion_protection
   cross_region_replication = var.cross_region_replication
   failover_region = var.failover_region
+  replica_kms_key_arn = {{ replica_key | safe }}
+}
+{% endif %}
+{% if "s3-audit" in modules %}
+
+module "s3_audit" {
+  source = "../../modules/s3-audit"
+
+  providers = {
+    aws = aws
+    aws.failover = {{ ("aws.failover" if env.cross_region_replication else "aws") | safe }}
+  }
+
+  name_prefix = local.name_prefix
+  account_id = var.account_id
+  region = var.region
+  kms_key_arn = aws_kms_key.main.arn
+  replication_enabled = var.cross_region_replication
+  failover_region = var.failover_region
+  replica_kms_key_arn = {{ replica_key | safe }}
+}
+{% endif %}
+
+module "cloudwatch" {
+  source = "../../modules/cloudwatch"
+
+  name_prefix = local.name_prefix
+  region = var.region
+  account_id = var.account_id
+  kms_key_arn = aws_kms_key.main.arn
+  log_retention_days = var.log_retention_days
+  alert_emails = var.alert_emails
+{% if project.api %}
+  api_name = local.api_name
+  api_stage_name = local.api_stage_name
+  api_5xx_errors_threshold = var.api_5xx_errors_threshold
+  api_latency_p99_ms_threshold = var.api_latency_p99_ms_threshold
+{% endif %}
+{% if project.tables %}
+  dynamodb_throttles_threshold = var.dynamodb_throttles_threshold
+  dynamodb_system_errors_threshold = var.dynamodb_system_errors_threshold
+{% endif %}
+{% for t in project.tables %}
+  {{ t.id | ident }}_table_name = module.dynamodb.{{ t.id | ident }}_table_name
+{% endfor %}
+}
+{% if "iam" in modules %}
+
+module "iam" {
+  source = "../../modules/iam"
+
+  name_prefix = local.name_prefix
+  kms_key_arn = aws_kms_key.main.arn
+  xray_tracing = var.xray_tracing
+{% for t in project.tables %}
+  {{ t.id | ident }}_table_arn = module.dynamodb.{{ t.id | ident }}_table_arn
+{% endfor %}
+{% for b in project.buckets %}
+  {{ b.id | ident }}_bucket_arn = module.s3_audit.{{ b.id | ident }}_bucket_arn
+{% endfor %}
+{% for f in project.functions %}
+  {{ f.id | ident }}_log_group_arn = module.cloudwatch.{{ f.id | ident }}_log_group_arn
+{% endfor %}
+}
+{% endif %}
+{% if "cognito" in modules %}
+
+module "cognito" {
+  source = "../../modules/cognito"
+
+  name_prefix = local.name_prefix
+  advanced_security = var.cognito_advanced_security
+  deletion_protection = var.deletion_protection
+}
+{% endif %}
+{% if "api-gateway" in modules %}
+
+module "api_gateway" {
+  source = "../../modules/api-gateway"
+
+  name_prefix = local.name_prefix
+  api_name = local.api_name
+  stage_name = local.api_stage_name
+  region = var.region
+  account_id = var.account_id
+{% if project.api.authorized %}
+  user_pool_arn = module.cognito.user_pool_arn
+{% endif %}
+  access_log_group_arn = module.cloudwatch.api_access_log_group_arn
+  waf_log_group_arn = module.cloudwatch.api_waf_log_group_arn
+  cloudwatch_role_arn = module.iam.api_gateway_cloudwatch_role_arn
+  xray_tracing = var.xray_tracing
+  detailed_metrics = var.detailed_metrics
 }
 {% endif %}

@@ -1,10 +1,14 @@
-{% for f in env.flags %}
 
-resource "aws_ssm_parameter" "flag_{{ f.id | ident }}" {
-  name = "/{{ project.name | in_string }}/${var.env_name}/flags/{{ f.name | in_string }}"
-  description = "Feature flag {{ f.name | in_string }} ({{ f.kind | in_string }})"
+# Application feature flags (envc: flags {}), one SecureString parameter per
+# flag under /{{ project.name | in_string }}/<env>/flags/<name>, encrypted with the
+# environment key. The flags and their values are in terraform.tfvars.
+
+resource "aws_ssm_parameter" "flags" {
+  for_each = var.flags
+
+  name = "/${local.project}/${var.env_name}/flags/${each.key}"
+  description = "Feature flag ${each.key} of ${local.project} ${var.env_name}."
   type = "SecureString"
   key_id = aws_kms_key.main.arn
-  value = {{ f.value }}
+  value = each.value
 }
-{% endfor %}

@@ -14,7 +14,7 @@ locals {
 
 check "replication_settings" {
   assert {
-    condition     = !var.cross_region_replication || (var.failover_region != null && var.replica_kms_key_arn != null)
-    error_message = "cross_region_replication needs failover_region and replica_kms_key_arn."
+    condition     = !var.cross_region_replication || var.failover_region != null
+    error_message = "cross_region_replication needs failover_region."
   }
 }

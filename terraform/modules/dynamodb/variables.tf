@@ -5,7 +5,7 @@ variable "name_prefix" {
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,30}$", var.name_prefix))
+    condition     = can(regex("^[a-z][a-z0-9-]{1,36}$", var.name_prefix))
     error_message = "name_prefix must be lower-case letters, digits and hyphens."
   }
 }
