@@ -6,12 +6,12 @@
 //! reference, a generated name at the key that made it). It changes nothing
 //! and renders nothing.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::aws::{self, NameKind};
 use crate::diag::{Diagnostic, Span, nearest};
 use crate::load::Document;
-use crate::model::{Environment, Project, split_route};
+use crate::model::{Environment, Project, path_segments, resource_id, split_route};
 use crate::schema::{Tier, escape_pointer, key_span, value_span};
 
 /// Environment names: the file stem (SPEC §3).
@@ -213,7 +213,7 @@ pub fn check_project(p: &Project, doc: &Document) -> Vec<Diagnostic> {
                     &pointer,
                     Diagnostic::error("envc::rules::route", format!("invalid route `{}`", r.key))
                         .label("expected `METHOD /path/{param}`")
-                        .help("paths start with `/`, segments are letters, digits, `-._` or `{param}`, and do not end in `/`"),
+                        .help("paths start with `/`, segments are letters, digits, `-._` or `{param}` (a greedy `{param+}` only last), and do not end in `/`"),
                 ),
             }
             c.reference(
@@ -236,6 +236,10 @@ pub fn check_project(p: &Project, doc: &Document) -> Vec<Diagnostic> {
                 );
             }
         }
+    }
+    reserved_names(&mut c, p);
+    if let Some(api) = &p.api {
+        route_tree(&mut c, &api.routes);
     }
     if let Some(u) = &p.user_pool {
         if u.password_min_length < 12 {
@@ -299,12 +303,154 @@ pub fn check_project(p: &Project, doc: &Document) -> Vec<Diagnostic> {
     c.out
 }
 
+/// Names the modules give their own resources: a function or bucket whose name makes the
+/// same Terraform address or AWS name would clash with them.
+fn reserved_names(c: &mut Check, p: &Project) {
+    let functions: Vec<&str> = p.functions.iter().map(|f| f.name.as_str()).collect();
+    let buckets: Vec<&str> = p.buckets.iter().map(|b| b.name.as_str()).collect();
+    let clash = |c: &mut Check, pointer: String, what: &str, name: &str, why: String| {
+        c.at_key(
+            &pointer,
+            Diagnostic::error(
+                "envc::rules::reserved-name",
+                format!("{what} name `{name}` clashes with a generated resource"),
+            )
+            .label(why)
+            .help(format!("rename the {what}")),
+        );
+    };
+    for f in &functions {
+        let why = match *f {
+            "api-access" | "api-waf" => Some(format!(
+                "the cloudwatch module names the API's log group `{}` so",
+                f.replace('-', "_")
+            )),
+            "api-gateway-cloudwatch" => {
+                Some("the iam module names the role API Gateway logs with so".to_string())
+            }
+            _ => None,
+        }
+        .or_else(|| {
+            f.strip_suffix("-xray")
+                .filter(|base| functions.contains(base))
+                .map(|base| {
+                    format!("the iam module names the X-Ray attachment of function `{base}` so")
+                })
+        })
+        .or_else(|| {
+            f.strip_suffix("-replication")
+                .filter(|base| buckets.contains(base))
+                .map(|base| {
+                    format!("the s3-audit module names the replication role of bucket `{base}` so")
+                })
+        });
+        if let Some(why) = why {
+            clash(c, ptr(&["function", f]), "function", f, why);
+        }
+    }
+    for b in &buckets {
+        if let Some(base) = b
+            .strip_suffix("-replica")
+            .filter(|base| buckets.contains(base))
+        {
+            clash(
+                c,
+                ptr(&["bucket", b]),
+                "bucket",
+                b,
+                format!("the s3-audit module names the replica of bucket `{base}` so"),
+            );
+        }
+    }
+}
+
+/// The API's resource tree: every route and every path prefix needs its own Terraform
+/// name, and API Gateway allows one variable path part (`{id}`) among siblings.
+fn route_tree(c: &mut Check, routes: &[crate::model::Route]) {
+    let mut methods: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut resources: BTreeMap<String, String> = BTreeMap::new();
+    let mut variables: BTreeMap<String, String> = BTreeMap::new();
+    for r in routes {
+        if split_route(&r.key).is_none_or(|(_, path)| !valid_path(path)) {
+            continue; // reported as a malformed route
+        }
+        let pointer = ptr(&["api", "route", &r.key]);
+        if let Some(first) = methods.insert(&r.id, &r.key) {
+            c.at_key(
+                &pointer,
+                Diagnostic::error(
+                    "envc::rules::route-name",
+                    format!(
+                        "routes `{first}` and `{}` make the same Terraform name `{}`",
+                        r.key, r.id
+                    ),
+                )
+                .label("same method and path as another route, once `-`, `.` and `{}` are dropped")
+                .help("give the routes distinct paths"),
+            );
+            continue;
+        }
+        let segments = path_segments(&r.path);
+        for n in 1..=segments.len() {
+            let path = format!("/{}", segments[..n].join("/"));
+            let id = resource_id(&segments[..n]);
+            match resources.get(&id) {
+                Some(other) if *other != path => {
+                    c.at_key(
+                        &pointer,
+                        Diagnostic::error(
+                            "envc::rules::route-name",
+                            format!("paths `{other}` and `{path}` make the same Terraform name `{id}`"),
+                        )
+                        .label("another route's path differs from this one only in `-`, `.`, `_` or `{}`")
+                        .help("give the paths distinct names"),
+                    );
+                    break;
+                }
+                Some(_) => {}
+                None => {
+                    resources.insert(id, path.clone());
+                }
+            }
+            let segment = segments[n - 1];
+            if segment.starts_with('{') {
+                let parent = format!("/{}", segments[..n - 1].join("/"));
+                match variables.get(&parent) {
+                    Some(other) if other != segment => {
+                        c.at_key(
+                            &pointer,
+                            Diagnostic::error(
+                                "envc::rules::route-variable",
+                                format!(
+                                    "`{segment}` and `{other}` are both variable path parts under `{parent}`"
+                                ),
+                            )
+                            .label("API Gateway allows one variable path part among siblings")
+                            .help(format!("use `{other}` here too")),
+                        );
+                        break;
+                    }
+                    Some(_) => {}
+                    None => {
+                        variables.insert(parent, segment.to_string());
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn valid_path(path: &str) -> bool {
     if path == "/" {
         return true;
     }
+    // A greedy variable (`{proxy+}`) can only be the last segment.
+    let greedy_inside = path
+        .rsplit_once('/')
+        .is_some_and(|(head, _)| head.contains("+}"));
     path.starts_with('/')
         && !path.ends_with('/')
+        && !greedy_inside
         && path[1..].split('/').all(|seg| {
             if let Some(inner) = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
                 let inner = inner.strip_suffix('+').unwrap_or(inner);
@@ -439,11 +585,11 @@ pub fn check_environment(
         );
         c.out.extend(pc.out);
     }
-    if env.account_id.is_none() && p.api.as_ref().is_some_and(|a| !a.routes.is_empty()) {
+    if env.account_id.is_none() {
         c.out.push(
             Diagnostic::error(
                 "envc::rules::account-id-required",
-                "`account-id` is required: the API's Lambda integrations need the functions' ARNs",
+                "`account-id` is required: the KMS key policy, the bucket names and the API's Lambda integrations name the account",
             )
             .at(Span::file_start(&doc.path))
             .label("no `account-id` in this environment")
@@ -595,6 +741,7 @@ mod tests {
             ("/users", true),
             ("/users/{user_id}/roles", true),
             ("/x/{proxy+}", true),
+            ("/x/{proxy+}/y", false),
             ("users", false),
             ("/users/", false),
             ("/a//b", false),
