@@ -19,7 +19,7 @@ resource "aws_api_gateway_resource" "{{ res.id | ident }}" {
 
 resource "aws_api_gateway_method" "{{ r.id | ident }}" {
 {% if not r.auth %}
-  # checkov:skip=CKV_AWS_59: {{ r.key }} is public by design (auth=#false in envc.kdl): its caller has no token yet; the function authenticates the request itself
+  # checkov:skip=CKV_AWS_59: {{ r.key }} is public by design (auth=#false in envc.kdl): the function authenticates its callers itself
 {% endif %}
   rest_api_id = aws_api_gateway_rest_api.this.id
 {% if r.resource %}

@@ -14,6 +14,9 @@ locals {
 resource "aws_cloudwatch_dashboard" "main" {
   dashboard_name = "${var.name_prefix}-overview"
   dashboard_body = jsonencode({
+{% if not (project.api or project.tables or project.functions) %}
+    widgets = []
+{% else %}
     widgets = [
 {% if project.api %}
       {
@@ -142,5 +145,6 @@ resource "aws_cloudwatch_dashboard" "main" {
       },
 {% endif %}
     ]
+{% endif %}
   })
 }

@@ -171,7 +171,7 @@ resource "aws_api_gateway_method" "get_users_user_id_roles" {
 }
 
 resource "aws_api_gateway_method" "post_auth_refresh" {
-  # checkov:skip=CKV_AWS_59: "POST /auth/refresh" is public by design (auth=#false in envc.kdl): its caller has no token yet; the function authenticates the request itself
+  # checkov:skip=CKV_AWS_59: "POST /auth/refresh" is public by design (auth=#false in envc.kdl): the function authenticates its callers itself
   rest_api_id          = aws_api_gateway_rest_api.this.id
   resource_id          = aws_api_gateway_resource.auth_refresh.id
   http_method          = "POST"
@@ -180,7 +180,7 @@ resource "aws_api_gateway_method" "post_auth_refresh" {
 }
 
 resource "aws_api_gateway_method" "post_auth_token" {
-  # checkov:skip=CKV_AWS_59: "POST /auth/token" is public by design (auth=#false in envc.kdl): its caller has no token yet; the function authenticates the request itself
+  # checkov:skip=CKV_AWS_59: "POST /auth/token" is public by design (auth=#false in envc.kdl): the function authenticates its callers itself
   rest_api_id          = aws_api_gateway_rest_api.this.id
   resource_id          = aws_api_gateway_resource.auth_token.id
   http_method          = "POST"
