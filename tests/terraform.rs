@@ -449,28 +449,35 @@ fn assert_example_plan(env: &str, plan: &Value) {
     );
 }
 
+/// A project: its name, `envc.kdl`, and its environment files (stem, text).
+type Case = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
 /// Projects that lack the optional parts: every template must still give valid roots.
 #[test]
 fn minimal_projects_validate_and_plan_offline() {
     if !terraform_available() {
         return;
     }
-    let dev = "tier \"DEV\"\nregion \"eu-west-1\"\naccount-id \"111111111111\"\n";
-    let cases: &[(&str, &str, &[(&str, &str)])] = &[
+    const DEV: &str = "tier \"DEV\"\nregion \"eu-west-1\"\naccount-id \"111111111111\"\n";
+    let cases: &[Case] = &[
         // Nothing but the project: the cloudwatch module (alert topic, dashboard) and the root.
-        ("empty", "project \"empty\"\n", &[("dev", dev)]),
+        ("empty", "project \"empty\"\n", &[("dev", DEV)]),
         // A table and nothing else: no iam, api-gateway, cognito or s3-audit module.
         (
             "table-only",
             "project \"tiny\"\ntable \"items\" hash-key=\"id\" {\n    attribute \"id\" type=\"S\"\n}\n",
-            &[("dev", dev)],
+            &[("dev", DEV)],
         ),
         // A public API without a user pool, a bucket, no tables; replication on.
         (
             "public-api",
             "project \"hooks\"\nprefix \"hk\"\nfunction \"receiver\" {\n    bucket \"inbox\" access=\"write\"\n}\napi {\n    stage \"live\"\n    route \"POST /hooks/{proxy+}\" function=\"receiver\" auth=#false\n    route \"GET /\" function=\"receiver\" auth=#false\n}\nbucket \"inbox\" {\n    warm-after-days 30\n    cold-after-days 60\n    archive-after-days 150\n    expire-after-days 400\n    noncurrent-expire-after-days 30\n}\n",
             &[
-                ("dev", dev),
+                ("dev", DEV),
                 (
                     "prod",
                     "tier \"PROD\"\nregion \"eu-central-1\"\nfailover-region \"eu-west-1\"\ncross-region-replication #true\naccount-id \"222222222222\"\n",
