@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Checks the reference Terraform tree: fmt, init+validate, offline plan and
-# checkov, for every root under terraform/environments.
+# Checks a generated Terraform tree by hand: fmt, the generated-file header,
+# init+validate, an offline plan and checkov, for every root under
+# <tree>/environments. (cargo test does the same through tests/terraform.rs
+# and tests/checkov.rs, with assertions; this prints the numbers.)
 #
-# usage: check.sh [TREE_DIR] [ENV...]     (TREE_DIR defaults to ./terraform next to this script)
+# usage: .ci/check-terraform.sh [TREE_DIR] [ENV...]   (TREE_DIR defaults to the repository's terraform/)
 # env:   PLUGIN_DIR (default /opt/tf-plugins), SKIP_CHECKOV=1, SKIP_PLAN=1, VERBOSE=1
 set -uo pipefail
 
-here="$(cd "$(dirname "$0")" && pwd)"
+here="$(cd "$(dirname "$0")/.." && pwd)"
 tree="$(cd "${1:-$here/terraform}" && pwd)"
 shift || true
 plugin_dir="${PLUGIN_DIR:-/opt/tf-plugins}"
