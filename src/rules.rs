@@ -181,6 +181,26 @@ pub fn check_project(p: &Project, doc: &Document) -> Vec<Diagnostic> {
     let functions: Vec<&str> = p.functions.iter().map(|f| f.name.as_str()).collect();
     for f in &p.functions {
         item_name(&mut c, ptr(&["function", &f.name]), "function", &f.name);
+        // The description becomes the IAM role's: at most 1000 characters of Latin-1 text
+        // (envc adds "Service role of the <function> function (…)." around it).
+        let desc_ok = f.description.chars().count() <= 900
+            && f.description
+                .chars()
+                .all(|ch| matches!(ch, '\t' | '\n' | '\r' | ' '..='~' | '\u{a1}'..='\u{ff}'));
+        if !desc_ok {
+            c.at_value(
+                &ptr(&["function", &f.name, "description"]),
+                Diagnostic::error(
+                    "envc::rules::description",
+                    format!(
+                        "the description of function `{}` cannot be an IAM role description",
+                        f.name
+                    ),
+                )
+                .label("at most 900 Latin-1 characters: it becomes the IAM role's description")
+                .help("shorten it, and use plain text without emoji or non-Latin scripts"),
+            );
+        }
         for g in &f.tables {
             c.reference(
                 &ptr(&["function", &f.name, "table", &g.name]),
