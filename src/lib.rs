@@ -38,6 +38,9 @@ use model::{Environment, Project};
 pub const PROJECT_FILE: &str = "envc.kdl";
 /// The directory of environment files.
 pub const ENV_DIR: &str = "environments";
+/// Input files larger than this are refused: the KDL parser needs about 17 bytes of
+/// memory and 0.4 µs per input byte, and no real environment file comes near it.
+pub const MAX_INPUT_BYTES: usize = 16 << 20;
 
 /// The input files of one project, by path relative to the project directory
 /// (`envc.kdl`, `environments/dev.kdl`), as text.
@@ -95,6 +98,24 @@ impl Inputs {
     }
 
     fn insert(&mut self, rel: &str, bytes: Vec<u8>) {
+        if bytes.len() > MAX_INPUT_BYTES {
+            let path: Arc<str> = rel.into();
+            self.unreadable.push(
+                Diagnostic::error(
+                    "envc::load::too-large",
+                    format!(
+                        "file is {} bytes; envc reads input files of at most {} MiB",
+                        bytes.len(),
+                        MAX_INPUT_BYTES >> 20
+                    ),
+                )
+                .at(Span::file_start(&path))
+                .label("too large")
+                .help("split it with `extends`, or move data out of the environment file"),
+            );
+            self.files.insert(rel.to_string(), String::new());
+            return;
+        }
         match String::from_utf8(bytes) {
             Ok(text) => {
                 self.files.insert(rel.to_string(), text);
