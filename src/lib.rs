@@ -223,7 +223,9 @@ pub fn compile(inputs: &Inputs, only: &[String]) -> Result<Compiled, Failed> {
         }
         env_paths.push((stem, path));
     }
-    let parsed = par_map(&env_paths, |(_, path)| load::parse_document(&Arc::from(*path), &inputs.files[*path]));
+    let parsed = par_map(&env_paths, |(_, path)| {
+        load::parse_document(&Arc::from(*path), &inputs.files[*path])
+    });
     let mut env_docs: BTreeMap<String, Document> = BTreeMap::new();
     for ((stem, _), doc) in env_paths.iter().zip(parsed) {
         match doc {
@@ -243,14 +245,19 @@ pub fn compile(inputs: &Inputs, only: &[String]) -> Result<Compiled, Failed> {
     let envs_ok = errors.is_empty();
 
     // The project: schema, model, rules.
-    let project = project_doc.map_err(|e| errors.extend(e)).ok().and_then(|doc| {
-        let file = schema::check::<schema::ProjectFile>(schema::Kind::Project, &doc).map_err(|e| errors.extend(e)).ok()?;
-        let project = model::resolve_project(&file);
-        let found = rules::check_project(&project, &doc);
-        let ok = found.is_empty();
-        errors.extend(found);
-        ok.then_some((project, doc))
-    });
+    let project = project_doc
+        .map_err(|e| errors.extend(e))
+        .ok()
+        .and_then(|doc| {
+            let file = schema::check::<schema::ProjectFile>(schema::Kind::Project, &doc)
+                .map_err(|e| errors.extend(e))
+                .ok()?;
+            let project = model::resolve_project(&file);
+            let found = rules::check_project(&project, &doc);
+            let ok = found.is_empty();
+            errors.extend(found);
+            ok.then_some((project, doc))
+        });
 
     // Each environment: extends, schema, model, rules — in parallel, stopping between stages.
     let per_env = par_map(&names, |name| -> Result<Environment, Vec<Diagnostic>> {
@@ -264,7 +271,11 @@ pub fn compile(inputs: &Inputs, only: &[String]) -> Result<Compiled, Failed> {
         };
         let env = model::resolve_environment(project, name, &file);
         let found = rules::check_environment(project, project_doc, &env, &doc);
-        if found.is_empty() { Ok(env) } else { Err(found) }
+        if found.is_empty() {
+            Ok(env)
+        } else {
+            Err(found)
+        }
     });
     let mut environments = Vec::with_capacity(names.len());
     for r in per_env {
@@ -282,7 +293,10 @@ pub fn compile(inputs: &Inputs, only: &[String]) -> Result<Compiled, Failed> {
         fail(
             vec![Diagnostic::error(
                 "envc::render::internal",
-                format!("template `{}` failed (this is a bug in envc): {}", e.template, e.message),
+                format!(
+                    "template `{}` failed (this is a bug in envc): {}",
+                    e.template, e.message
+                ),
             )],
             &sources,
         )
@@ -291,19 +305,33 @@ pub fn compile(inputs: &Inputs, only: &[String]) -> Result<Compiled, Failed> {
     for root in par_map(&environments, |env| render::render_root(&project, env)) {
         files.extend(root.map_err(internal)?);
     }
-    Ok(Compiled { files, project, environments, sources })
+    Ok(Compiled {
+        files,
+        project,
+        environments,
+        sources,
+    })
 }
 
 /// `items.iter().map(f)`, spread over the machine's cores, results in order.
 fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, usize::from).min(items.len() / 8).max(1);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(items.len() / 8)
+        .max(1);
     if threads == 1 {
         return items.iter().map(f).collect();
     }
     let chunk = items.len().div_ceil(threads);
     std::thread::scope(|s| {
-        let handles: Vec<_> = items.chunks(chunk).map(|c| s.spawn(|| c.iter().map(&f).collect::<Vec<R>>())).collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|c| s.spawn(|| c.iter().map(&f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
     })
 }
 
