@@ -212,3 +212,15 @@ fn strings_that_look_like_hcl_never_change_its_structure() {
     // hcl-rs reads `$${` back as `${`, as Terraform does.
     assert_eq!(value, hcl::Expression::String(nasty.to_string()));
 }
+
+#[test]
+fn environment_names_cannot_become_paths_outside_the_tree() {
+    for stem in ["..", ".", "a b", "x\u{1}y", "-dev", "DEV"] {
+        let p = example_project();
+        fs::write(p.path().join(format!("environments/{stem}.kdl")), DEV).unwrap();
+        let (code, err) = run(p.path());
+        assert_eq!(code, Some(1), "{stem:?}: {err}");
+        assert!(err.contains("invalid environment name"), "{stem:?}: {err}");
+        assert!(!p.path().join("terraform").exists());
+    }
+}
