@@ -314,7 +314,7 @@ pub fn compile(inputs: &Inputs, only: &[String]) -> Result<Compiled, Failed> {
 }
 
 /// `items.iter().map(f)`, spread over the machine's cores, results in order.
-fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+pub(crate) fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism()
         .map_or(1, usize::from)
         .min(items.len() / 8)

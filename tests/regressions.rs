@@ -7,21 +7,37 @@ use std::fs;
 
 fn check(name: &str, data: &[u8]) {
     let mut files = BTreeMap::new();
-    files.insert("envc.kdl".to_string(), include_bytes!("../envc.kdl").to_vec());
-    files.insert("environments/_base.kdl".to_string(), include_bytes!("../environments/_base.kdl").to_vec());
+    files.insert(
+        "envc.kdl".to_string(),
+        include_bytes!("../envc.kdl").to_vec(),
+    );
+    files.insert(
+        "environments/_base.kdl".to_string(),
+        include_bytes!("../environments/_base.kdl").to_vec(),
+    );
     files.insert("environments/fuzz.kdl".to_string(), data.to_vec());
     let inputs = envc::Inputs::from_files(files);
     match envc::compile(&inputs, &[]) {
         Ok(c) => {
             for (path, text) in &c.files {
-                assert_eq!(envc::format::align(text), *text, "{name}: {path} is not canonical");
+                assert_eq!(
+                    envc::format::align(text),
+                    *text,
+                    "{name}: {path} is not canonical"
+                );
                 hcl::parse(text).unwrap_or_else(|e| panic!("{name}: {path} does not parse: {e}"));
             }
         }
         Err(f) => {
-            assert!(!f.diagnostics.is_empty(), "{name}: failed without a diagnostic");
+            assert!(
+                !f.diagnostics.is_empty(),
+                "{name}: failed without a diagnostic"
+            );
             for d in &f.diagnostics {
-                assert!(d.span.is_some(), "{name}: diagnostic without a place: {d:?}");
+                assert!(
+                    d.span.is_some(),
+                    "{name}: diagnostic without a place: {d:?}"
+                );
             }
         }
     }
