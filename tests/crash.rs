@@ -104,22 +104,17 @@ fn concurrent_builds_never_interleave() {
     let tmp = tempfile::tempdir().unwrap();
     let p = tmp.path();
     synth(p, 100, 1);
-    let a = Command::new(envc_bin())
-        .arg("-C")
-        .arg(p)
-        .args(["build"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let b = Command::new(envc_bin())
-        .arg("-C")
-        .arg(p)
-        .args(["build"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let spawn = || {
+        Command::new(envc_bin())
+            .arg("-C")
+            .arg(p)
+            .arg("build")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
     let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
     assert!(a.status.success() && b.status.success());
     // Exactly one wrote the tree; the other, after waiting, found it complete.
@@ -141,13 +136,7 @@ fn unwritable_output_directory_is_a_clear_error_and_changes_nothing() {
     assert!(envc(p.path(), &["build", "-q"]).status.success());
     let before = read_tree(&p.path().join("terraform"));
     let dev = p.path().join("environments/dev.kdl");
-    fs::write(
-        &dev,
-        fs::read_to_string(&dev)
-            .unwrap()
-            .replace("max-sessions-per-user 10", "max-sessions-per-user 11"),
-    )
-    .unwrap();
+    edit(&dev, "max-sessions-per-user 10", "max-sessions-per-user 11");
     // A user's file where the `sit` root's directory must go: staging the
     // writes fails after `dev`'s changed files were staged; those are rolled back.
     fs::remove_dir_all(p.path().join("terraform/environments/sit")).unwrap();
