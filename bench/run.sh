@@ -26,14 +26,14 @@ measure() {
         local t1=$(date +%s.%N)
         best=$(echo "$t1 - $t0" | bc -l | awk -v b="$best" '{print ($1 < b) ? $1 : b}')
     done
-    printf '%s %s' "$best" "$rss"
+    printf '%s %s\n' "$best" "$rss"
 }
 
 row() { printf '%-40s %10.3f s %10s KiB\n' "$1" "$2" "$3"; }
 
 echo "== example project (3 environments)"
 cp -r envc.kdl environments "$work/" && mkdir -p "$work/example" && mv "$work/envc.kdl" "$work/environments" "$work/example/"
-PREP="rm -rf $work/example/terraform" read -r t r < <(PREP="rm -rf $work/example/terraform" measure "$ENVC" -C "$work/example" build)
+read -r t r < <(PREP="rm -rf $work/example/terraform" measure "$ENVC" -C "$work/example" build)
 row "cold build" "$t" "$r"
 read -r t r < <(measure "$ENVC" -C "$work/example" build)
 row "no-op build" "$t" "$r"
@@ -60,7 +60,7 @@ files=$(find "$p/terraform" -type f | wc -l)
 bytes=$(du -sb "$p/terraform" | cut -f1)
 read -r noop rss_noop < <(measure "$ENVC" -C "$p" build)
 row "no-op build" "$noop" "$rss_noop"
-read -r one rss_one < <(PREP="sed -i 's/n [0-9]*/n $RANDOM/' $p/environments/e7.kdl" measure "$ENVC" -C "$p" build)
+read -r one rss_one < <(PREP="sed -i 's/^    n [0-9]*/    n $RANDOM/' $p/environments/e7.kdl" measure "$ENVC" -C "$p" build)
 row "one environment changed" "$one" "$rss_one"
 read -r dnoop rss_diff < <(measure "$ENVC" -C "$p" diff --format stat)
 row "no-op diff" "$dnoop" "$rss_diff"

@@ -9,7 +9,7 @@
 //! How a build survives crashes and company:
 //! - a lock on the output directory serialises builds;
 //! - changed files are first all written to temporary files beside their
-//!   targets (`.<name>.<pid>.envc-tmp`, which Terraform ignores) and synced;
+//!   targets (`.<name>.<pid>.envc-tmp`, which Terraform ignores);
 //!   only when every one is written are they renamed over their targets, so a
 //!   full or read-only disk leaves the tree as it was, and a kill leaves every
 //!   file either old or new, never torn;
@@ -102,9 +102,20 @@ pub fn read_generated(
     out: &Path,
     in_scope: &dyn Fn(&str) -> bool,
 ) -> Result<BTreeMap<String, Vec<u8>>, EmitError> {
+    scan(out, in_scope).map(|(found, _)| found)
+}
+
+/// Generated files by relative path, and leftover temporaries.
+type Scan = (BTreeMap<String, Vec<u8>>, Vec<PathBuf>);
+
+/// One walk of `out`: the generated files in scope, and every leftover temporary.
+fn scan(out: &Path, in_scope: &dyn Fn(&str) -> bool) -> Result<Scan, EmitError> {
     let mut found = BTreeMap::new();
+    let mut temps = Vec::new();
     walk(out, &mut |rel, path, name| {
-        if in_scope(rel) && !is_temp(name) {
+        if is_temp(name) {
+            temps.push(path.to_path_buf());
+        } else if in_scope(rel) {
             let bytes = fs::read(path).map_err(|e| EmitError::Io(path.to_path_buf(), e))?;
             if is_generated(&bytes) {
                 found.insert(rel.to_string(), bytes);
@@ -112,7 +123,7 @@ pub fn read_generated(
         }
         Ok(())
     })?;
-    Ok(found)
+    Ok((found, temps))
 }
 
 type Visit<'a> = dyn FnMut(&str, &Path, &str) -> Result<(), EmitError> + 'a;
@@ -192,13 +203,10 @@ pub fn emit(
     in_scope: &dyn Fn(&str) -> bool,
 ) -> Result<Summary, EmitError> {
     // Temporaries of a build that was killed are ours: clear them first.
-    walk(out, &mut |_, path, name| {
-        if is_temp(name) {
-            let _ = fs::remove_file(path);
-        }
-        Ok(())
-    })?;
-    let existing = read_generated(out, in_scope)?;
+    let (existing, temps) = scan(out, in_scope)?;
+    for t in temps {
+        let _ = fs::remove_file(t);
+    }
     for rel in files.keys() {
         check_path(out, rel)?;
     }
@@ -212,28 +220,30 @@ pub fn emit(
         return Err(EmitError::Clash(clashes));
     }
     let mut summary = Summary::default();
-    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
-    let mut stage = || -> Result<(), EmitError> {
-        for (rel, text) in files {
-            if existing.get(rel).is_some_and(|old| old == text.as_bytes()) {
-                summary.unchanged += 1;
-                continue;
-            }
-            let target = out.join(rel);
-            let tmp = write_temp(&target, text.as_bytes())?;
-            staged.push((tmp, target));
-            summary.written.push(rel.clone());
+    let mut changed: Vec<(&String, &String)> = Vec::new();
+    for (rel, text) in files {
+        if existing.get(rel).is_some_and(|old| old == text.as_bytes()) {
+            summary.unchanged += 1;
+        } else {
+            changed.push((rel, text));
         }
-        Ok(())
-    };
-    if let Err(e) = stage() {
-        for (tmp, _) in &staged {
+    }
+    // Stage every write (on both cores: the cost is the kernel's), then rename.
+    let staged = crate::par_map(&changed, |(rel, text)| {
+        write_temp(&out.join(rel), text.as_bytes())
+    });
+    if let Some(e) = staged.iter().find_map(|r| r.as_ref().err()) {
+        let e = EmitError::Io(e.0.clone(), io::Error::new(e.1.kind(), e.1.to_string()));
+        for tmp in staged.iter().filter_map(|r| r.as_ref().ok()) {
             let _ = fs::remove_file(tmp);
         }
         return Err(e);
     }
-    for (tmp, target) in &staged {
-        fs::rename(tmp, target).map_err(|e| EmitError::Io(target.clone(), e))?;
+    for ((rel, _), tmp) in changed.iter().zip(staged) {
+        let target = out.join(rel);
+        let tmp = tmp.map_err(|(p, e)| EmitError::Io(p, e))?;
+        fs::rename(&tmp, &target).map_err(|e| EmitError::Io(target.clone(), e))?;
+        summary.written.push((*rel).clone());
     }
     for rel in existing.keys().filter(|p| !files.contains_key(*p)) {
         let path = out.join(rel);
@@ -251,25 +261,24 @@ pub fn emit(
     Ok(summary)
 }
 
-/// Write `bytes` to a synced temporary file beside `target`, and return its path.
-fn write_temp(target: &Path, bytes: &[u8]) -> Result<PathBuf, EmitError> {
+/// Write `bytes` to a temporary file beside `target`, and return its path.
+fn write_temp(target: &Path, bytes: &[u8]) -> Result<PathBuf, (PathBuf, io::Error)> {
     let dir = target.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(|e| EmitError::Io(dir.to_path_buf(), e))?;
+    fs::create_dir_all(dir).map_err(|e| (dir.to_path_buf(), e))?;
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}{TEMP_SUFFIX}", std::process::id()));
-    let result = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()
-    })();
-    match result {
+    // No fsync: a killed build cannot tear a file (the rename is atomic), and
+    // against power loss the common filesystems order a rename-over-existing
+    // after its data (ext4's auto_da_alloc, XFS, btrfs). Syncing every file made
+    // a 9,000-file build 4× slower.
+    match fs::File::create(&tmp).and_then(|mut f| f.write_all(bytes)) {
         Ok(()) => Ok(tmp),
         Err(e) => {
             let _ = fs::remove_file(&tmp);
-            Err(EmitError::Io(target.to_path_buf(), e))
+            Err((target.to_path_buf(), e))
         }
     }
 }

@@ -38,6 +38,9 @@ use model::{Environment, Project};
 pub const PROJECT_FILE: &str = "envc.kdl";
 /// The directory of environment files.
 pub const ENV_DIR: &str = "environments";
+/// Input files larger than this are refused: the KDL parser needs about 17 bytes of
+/// memory and 0.4 µs per input byte, and no real environment file comes near it.
+pub const MAX_INPUT_BYTES: usize = 16 << 20;
 
 /// The input files of one project, by path relative to the project directory
 /// (`envc.kdl`, `environments/dev.kdl`), as text.
@@ -95,6 +98,24 @@ impl Inputs {
     }
 
     fn insert(&mut self, rel: &str, bytes: Vec<u8>) {
+        if bytes.len() > MAX_INPUT_BYTES {
+            let path: Arc<str> = rel.into();
+            self.unreadable.push(
+                Diagnostic::error(
+                    "envc::load::too-large",
+                    format!(
+                        "file is {} bytes; envc reads input files of at most {} MiB",
+                        bytes.len(),
+                        MAX_INPUT_BYTES >> 20
+                    ),
+                )
+                .at(Span::file_start(&path))
+                .label("too large")
+                .help("split it with `extends`, or move data out of the environment file"),
+            );
+            self.files.insert(rel.to_string(), String::new());
+            return;
+        }
         match String::from_utf8(bytes) {
             Ok(text) => {
                 self.files.insert(rel.to_string(), text);
@@ -184,14 +205,12 @@ pub fn compile(inputs: &Inputs, only: &[String]) -> Result<Compiled, Failed> {
         ));
     };
     let project_path: Arc<str> = PROJECT_FILE.into();
-    let project_doc = load::parse_document(&project_path, project_text)
-        .map_err(|e| errors.extend(e))
-        .ok();
-    let mut env_docs: BTreeMap<String, Document> = BTreeMap::new();
-    let mut seen_paths: BTreeMap<String, String> = BTreeMap::new();
-    for (path, text) in &inputs.files {
+    let project_doc = load::parse_document(&project_path, project_text);
+    let mut env_paths: Vec<(&str, &str)> = Vec::new();
+    let mut seen_paths: BTreeMap<&str, &str> = BTreeMap::new();
+    for path in inputs.files.keys() {
         let Some(stem) = env_stem(path) else { continue };
-        if let Some(other) = seen_paths.insert(stem.to_string(), path.clone()) {
+        if let Some(other) = seen_paths.insert(stem, path) {
             errors.push(
                 Diagnostic::error(
                     "envc::load::duplicate-environment",
@@ -202,8 +221,14 @@ pub fn compile(inputs: &Inputs, only: &[String]) -> Result<Compiled, Failed> {
             );
             continue;
         }
-        let p: Arc<str> = path.as_str().into();
-        match load::parse_document(&p, text) {
+        env_paths.push((stem, path));
+    }
+    let parsed = par_map(&env_paths, |(_, path)| {
+        load::parse_document(&Arc::from(*path), &inputs.files[*path])
+    });
+    let mut env_docs: BTreeMap<String, Document> = BTreeMap::new();
+    for ((stem, _), doc) in env_paths.iter().zip(parsed) {
+        match doc {
             Ok(doc) => {
                 env_docs.insert(stem.to_string(), doc);
             }
@@ -215,66 +240,98 @@ pub fn compile(inputs: &Inputs, only: &[String]) -> Result<Compiled, Failed> {
         .into_iter()
         .filter(|n| only.is_empty() || only.contains(n))
         .collect();
-    let mut resolved_docs = Vec::new();
-    if errors.is_empty() {
-        for name in &names {
-            match load::resolve_extends(name, &env_docs) {
-                Ok(doc) => resolved_docs.push((name.clone(), doc)),
-                Err(e) => errors.extend(e),
-            }
-        }
-    }
-    let Some(project_doc) = project_doc.filter(|_| errors.is_empty()) else {
-        return Err(fail(sorted(errors), &sources));
-    };
 
-    // schema
-    let project_file = schema::check::<schema::ProjectFile>(schema::Kind::Project, &project_doc)
+    // Extends needs every file loaded.
+    let envs_ok = errors.is_empty();
+
+    // The project: schema, model, rules.
+    let project = project_doc
         .map_err(|e| errors.extend(e))
-        .ok();
-    let mut env_files = Vec::new();
-    for (name, doc) in &resolved_docs {
-        match schema::check::<schema::EnvironmentFile>(schema::Kind::Environment, doc) {
-            Ok(f) => env_files.push((name, doc, f)),
+        .ok()
+        .and_then(|doc| {
+            let file = schema::check::<schema::ProjectFile>(schema::Kind::Project, &doc)
+                .map_err(|e| errors.extend(e))
+                .ok()?;
+            let project = model::resolve_project(&file);
+            let found = rules::check_project(&project, &doc);
+            let ok = found.is_empty();
+            errors.extend(found);
+            ok.then_some((project, doc))
+        });
+
+    // Each environment: extends, schema, model, rules — in parallel, stopping between stages.
+    let per_env = par_map(&names, |name| -> Result<Environment, Vec<Diagnostic>> {
+        if !envs_ok {
+            return Err(Vec::new());
+        }
+        let doc = load::resolve_extends(name, &env_docs)?;
+        let file = schema::check::<schema::EnvironmentFile>(schema::Kind::Environment, &doc)?;
+        let Some((project, project_doc)) = &project else {
+            return Err(Vec::new());
+        };
+        let env = model::resolve_environment(project, name, &file);
+        let found = rules::check_environment(project, project_doc, &env, &doc);
+        if found.is_empty() {
+            Ok(env)
+        } else {
+            Err(found)
+        }
+    });
+    let mut environments = Vec::with_capacity(names.len());
+    for r in per_env {
+        match r {
+            Ok(env) => environments.push(env),
             Err(e) => errors.extend(e),
         }
     }
-    let Some(project_file) = project_file.filter(|_| errors.is_empty()) else {
+    let Some((project, _)) = project.filter(|_| errors.is_empty()) else {
         return Err(fail(sorted(errors), &sources));
     };
-
-    // model + rules
-    let project = model::resolve_project(&project_file);
-    errors.extend(rules::check_project(&project, &project_doc));
-    let mut environments = Vec::new();
-    for (name, doc, file) in env_files {
-        let env = model::resolve_environment(&project, name, &file);
-        errors.extend(rules::check_environment(&project, &project_doc, &env, doc));
-        environments.push(env);
-    }
-    if !errors.is_empty() {
-        return Err(fail(sorted(errors), &sources));
-    }
 
     // render
     let internal = |e: render::RenderError| {
-        vec![Diagnostic::error(
-            "envc::render::internal",
-            format!(
-                "template `{}` failed (this is a bug in envc): {}",
-                e.template, e.message
-            ),
-        )]
+        fail(
+            vec![Diagnostic::error(
+                "envc::render::internal",
+                format!(
+                    "template `{}` failed (this is a bug in envc): {}",
+                    e.template, e.message
+                ),
+            )],
+            &sources,
+        )
     };
-    let mut files = render::render_modules(&project).map_err(|e| fail(internal(e), &sources))?;
-    for env in &environments {
-        files.extend(render::render_root(&project, env).map_err(|e| fail(internal(e), &sources))?);
+    let mut files = render::render_modules(&project).map_err(internal)?;
+    for root in par_map(&environments, |env| render::render_root(&project, env)) {
+        files.extend(root.map_err(internal)?);
     }
     Ok(Compiled {
         files,
         project,
         environments,
         sources,
+    })
+}
+
+/// `items.iter().map(f)`, spread over the machine's cores, results in order.
+pub(crate) fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(items.len() / 8)
+        .max(1);
+    if threads == 1 {
+        return items.iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|c| s.spawn(|| c.iter().map(&f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
     })
 }
 

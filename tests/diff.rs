@@ -193,26 +193,14 @@ fn affected_lists_exactly_the_changed_environments() {
     assert_eq!(stdout(&envc(p.path(), &["affected", "--base", "HEAD"])), "");
     // One environment file: that environment only.
     let dev = p.path().join("environments/dev.kdl");
-    fs::write(
-        &dev,
-        fs::read_to_string(&dev)
-            .unwrap()
-            .replace("max-sessions-per-user 10", "max-sessions-per-user 11"),
-    )
-    .unwrap();
+    edit(&dev, "max-sessions-per-user 10", "max-sessions-per-user 11");
     assert_eq!(
         stdout(&envc(p.path(), &["affected", "--base", "HEAD"])),
         "dev\troot\n"
     );
     // The shared base: every environment that extends it.
     let base = p.path().join("environments/_base.kdl");
-    fs::write(
-        &base,
-        fs::read_to_string(&base)
-            .unwrap()
-            .replace("\"internal\"", "\"restricted\""),
-    )
-    .unwrap();
+    edit(&base, "\"internal\"", "\"restricted\"");
     assert_eq!(
         stdout(&envc(p.path(), &["affected", "--base", "HEAD"])),
         "dev\troot\nprod\troot\nsit\troot\n"
@@ -220,13 +208,7 @@ fn affected_lists_exactly_the_changed_environments() {
     git(p.path(), &["checkout", "-q", "--", "environments"]);
     // The project file: all of them, through the modules.
     let proj = p.path().join("envc.kdl");
-    fs::write(
-        &proj,
-        fs::read_to_string(&proj)
-            .unwrap()
-            .replace("ttl \"expires_at\"", "ttl \"expiry\""),
-    )
-    .unwrap();
+    edit(&proj, "ttl \"expires_at\"", "ttl \"expiry\"");
     let json: serde_json::Value = serde_json::from_str(&stdout(&envc(
         p.path(),
         &["affected", "--base", "HEAD", "--format", "json"],

@@ -11,6 +11,8 @@ use common::*;
 
 /// Run `validate` and `build`; return (status, stderr) of the build.
 fn run(p: &Path) -> (Option<i32>, String) {
+    let tree = p.join("terraform");
+    let before = tree.exists().then(|| read_tree(&tree));
     let v = envc(p, &["validate"]);
     let b = envc(p, &["build"]);
     let err = String::from_utf8_lossy(&b.stderr).into_owned();
@@ -34,7 +36,11 @@ fn run(p: &Path) -> (Option<i32>, String) {
             place.rsplitn(3, ':').count() == 3 && first.contains(": error: "),
             "error without a place: {first}"
         );
-        assert!(!p.join("terraform").exists(), "a failed build wrote files");
+        assert_eq!(
+            tree.exists().then(|| read_tree(&tree)),
+            before,
+            "a failed build changed the tree"
+        );
     }
     (b.status.code(), err)
 }
@@ -90,7 +96,7 @@ fn deep_nesting_is_refused_at_its_place() {
 }
 
 #[test]
-fn a_50_mb_file_is_handled() {
+fn a_50_mb_file_is_refused_quickly() {
     let mut s = String::from(DEV);
     s.push_str("flags {\n");
     let line = format!("    f{{}} \"{}\"\n", "x".repeat(1000));
@@ -100,9 +106,19 @@ fn a_50_mb_file_is_handled() {
         i += 1;
     }
     s.push_str("}\n");
+    let started = std::time::Instant::now();
     let (_p, code, err) = with_dev(s.as_bytes());
-    // 50,000 flags of 1 KB each are legal: it compiles.
-    assert_eq!(code, Some(0), "{}", &err[..err.len().min(2000)]);
+    assert_eq!(code, Some(1), "{}", &err[..err.len().min(2000)]);
+    assert!(
+        err.starts_with("environments/dev.kdl:1:1: error: file is 52"),
+        "{err}"
+    );
+    assert!(err.contains("at most 16 MiB"), "{err}");
+    assert!(
+        started.elapsed().as_secs() < 30,
+        "refusing took {:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
@@ -197,4 +213,16 @@ fn strings_that_look_like_hcl_never_change_its_structure() {
         .expect("flag nasty has a value");
     // hcl-rs reads `$${` back as `${`, as Terraform does.
     assert_eq!(value, hcl::Expression::String(nasty.to_string()));
+}
+
+#[test]
+fn environment_names_cannot_become_paths_outside_the_tree() {
+    for stem in ["..", ".", "a b", "x\u{1}y", "-dev", "DEV"] {
+        let p = example_project();
+        fs::write(p.path().join(format!("environments/{stem}.kdl")), DEV).unwrap();
+        let (code, err) = run(p.path());
+        assert_eq!(code, Some(1), "{stem:?}: {err}");
+        assert!(err.contains("invalid environment name"), "{stem:?}: {err}");
+        assert!(!p.path().join("terraform").exists());
+    }
 }

@@ -61,3 +61,15 @@ pub fn read_tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     }
     out
 }
+
+/// Replace `from` with `to` in a file; fails when `from` is not there, so an
+/// edit that no longer applies cannot make a test pass vacuously.
+pub fn edit(path: &Path, from: &str, to: &str) {
+    let text = fs::read_to_string(path).unwrap();
+    assert!(
+        text.contains(from),
+        "{} does not contain `{from}`",
+        path.display()
+    );
+    fs::write(path, text.replace(from, to)).unwrap();
+}
