@@ -301,8 +301,9 @@ pub fn compile(inputs: &Inputs, only: &[String]) -> Result<Compiled, Failed> {
             &sources,
         )
     };
-    let mut files = render::render_modules(&project).map_err(internal)?;
-    for root in par_map(&environments, |env| render::render_root(&project, env)) {
+    let renderer = render::Renderer::new(&project);
+    let mut files = renderer.modules().map_err(internal)?;
+    for root in par_map(&environments, |env| renderer.root(env)) {
         files.extend(root.map_err(internal)?);
     }
     Ok(Compiled {

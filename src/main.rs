@@ -276,39 +276,52 @@ fn diff_cmd(
     format: DiffFormat,
     against: Option<&str>,
 ) -> Result<(), u8> {
-    let compiled = compile_or_report(cli, envs, out, TROUBLE)?;
     let target = out_dir(cli, dir);
     let scope = in_scope(envs);
-    let on_disk = match against {
-        None => emit::read_generated(&target, &scope).map_err(|e| e.to_string()),
-        Some(rev) => {
-            let sub = dir.as_ref().map_or(Ok(PathBuf::from("terraform")), |d| {
-                if d.is_relative() {
-                    Ok(d.clone())
-                } else {
-                    d.strip_prefix(&cli.project)
-                        .map(Path::to_path_buf)
-                        .map_err(|_| {
-                            format!(
-                                "--out `{}` is not inside the project directory",
-                                d.display()
-                            )
-                        })
-                }
-            });
-            sub.and_then(|sub| envc::git::files_at(&cli.project, rev, &sub.to_string_lossy()))
-                .map(|files| {
-                    files
-                        .into_iter()
-                        .filter(|(p, b)| scope(p) && emit::is_generated(b))
-                        .collect()
-                })
+    let read_disk = || {
+        match against {
+            None => emit::read_generated(&target, &scope).map_err(|e| e.to_string()),
+            Some(rev) => {
+                let sub = dir.as_ref().map_or(Ok(PathBuf::from("terraform")), |d| {
+                    if d.is_relative() {
+                        Ok(d.clone())
+                    } else {
+                        d.strip_prefix(&cli.project)
+                            .map(Path::to_path_buf)
+                            .map_err(|_| {
+                                format!(
+                                    "--out `{}` is not inside the project directory",
+                                    d.display()
+                                )
+                            })
+                    }
+                });
+                sub.and_then(|sub| envc::git::files_at(&cli.project, rev, &sub.to_string_lossy()))
+                    .map(|files| {
+                        files
+                            .into_iter()
+                            .filter(|(p, b)| scope(p) && emit::is_generated(b))
+                            .collect()
+                    })
+            }
         }
-    }
-    .map_err(|e| {
-        out.error(e);
-        TROUBLE
-    })?;
+        .map_err(|e| {
+            out.error(e);
+            TROUBLE
+        })
+    };
+    // Read the tree on disk while compiling: each file once, on the core the compile leaves idle.
+    let (compiled, on_disk) = std::thread::scope(|s| {
+        let reader = s.spawn(read_disk);
+        let compiled = compile_or_report(cli, envs, out, TROUBLE);
+        (
+            compiled,
+            reader
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+        )
+    });
+    let (compiled, on_disk) = (compiled?, on_disk?);
     let actual = on_disk
         .into_iter()
         .map(|(p, b)| (p, String::from_utf8_lossy(&b).into_owned()))

@@ -15,9 +15,9 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use minijinja::value::Value as JValue;
+use minijinja::context;
+use minijinja::value::{Serde, Value as JValue};
 use minijinja::{Environment as Jinja, Error, ErrorKind, UndefinedBehavior};
-use serde::Serialize;
 
 use crate::format;
 use crate::model::{Environment, Project};
@@ -197,20 +197,6 @@ fn to_json(value: &JValue) -> Result<serde_json::Value, Error> {
     serde_json::to_value(value).map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))
 }
 
-#[derive(Serialize)]
-struct ModuleCtx<'a> {
-    project: &'a Project,
-    /// Every environment compiled in this run (modules must not depend on any one of them).
-    modules: Vec<&'static str>,
-}
-
-#[derive(Serialize)]
-struct RootCtx<'a> {
-    project: &'a Project,
-    env: &'a Environment,
-    modules: Vec<&'static str>,
-}
-
 /// A template failed: always an envc bug (templates are tested), reported with its name.
 #[derive(Debug)]
 pub struct RenderError {
@@ -226,42 +212,48 @@ fn finish(text: String) -> String {
     format::align(&s)
 }
 
-/// Render one file of every enabled module.
-pub fn render_modules(project: &Project) -> Result<BTreeMap<String, String>, RenderError> {
-    let modules = enabled_modules(project);
-    let ctx = ModuleCtx {
-        project,
-        modules: modules.clone(),
-    };
-    let mut out = BTreeMap::new();
-    for t in TEMPLATES {
-        if let Module(m) = t.scope
-            && modules.contains(&m)
-        {
-            out.insert(template_name(t), render_one(t, &ctx)?);
-        }
-    }
-    Ok(out)
+/// Renders one project's modules and any number of its roots. The project is
+/// turned into a template value once, not once per file: with a thousand
+/// environments that conversion was most of the render time.
+pub struct Renderer {
+    project: JValue,
+    modules: Vec<&'static str>,
 }
 
-/// Render the root of one environment.
-pub fn render_root(
-    project: &Project,
-    env: &Environment,
-) -> Result<BTreeMap<String, String>, RenderError> {
-    let ctx = RootCtx {
-        project,
-        env,
-        modules: enabled_modules(project),
-    };
-    let mut out = BTreeMap::new();
-    for t in TEMPLATES.iter().filter(|t| t.scope == Root) {
-        out.insert(
-            format!("environments/{}/{}", env.name, t.file),
-            render_one(t, &ctx)?,
-        );
+impl Renderer {
+    pub fn new(project: &Project) -> Renderer {
+        Renderer {
+            project: JValue::from(Serde(project)),
+            modules: enabled_modules(project),
+        }
     }
-    Ok(out)
+
+    /// Every file of every enabled module.
+    pub fn modules(&self) -> Result<BTreeMap<String, String>, RenderError> {
+        let ctx = context! { project => self.project.clone(), modules => self.modules.clone() };
+        let mut out = BTreeMap::new();
+        for t in TEMPLATES {
+            if let Module(m) = t.scope
+                && self.modules.contains(&m)
+            {
+                out.insert(template_name(t), render_one(t, &ctx)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The root of one environment.
+    pub fn root(&self, env: &Environment) -> Result<BTreeMap<String, String>, RenderError> {
+        let ctx = context! { project => self.project.clone(), env => JValue::from(Serde(env)), modules => self.modules.clone() };
+        let mut out = BTreeMap::new();
+        for t in TEMPLATES.iter().filter(|t| t.scope == Root) {
+            out.insert(
+                format!("environments/{}/{}", env.name, t.file),
+                render_one(t, &ctx)?,
+            );
+        }
+        Ok(out)
+    }
 }
 
 fn enabled_modules(project: &Project) -> Vec<&'static str> {
@@ -277,15 +269,13 @@ fn enabled_modules(project: &Project) -> Vec<&'static str> {
     ms
 }
 
-fn render_one<C: Serialize>(t: &Template, ctx: &C) -> Result<String, RenderError> {
+fn render_one(t: &Template, ctx: &JValue) -> Result<String, RenderError> {
     let name = template_name(t);
     let err = |e: Error| RenderError {
         template: name.clone(),
         message: format!("{e:#}"),
     };
     let tmpl = jinja().get_template(&name).map_err(err)?;
-    let text = tmpl
-        .render(JValue::from(minijinja::value::Serde(ctx)))
-        .map_err(err)?;
+    let text = tmpl.render(ctx).map_err(err)?;
     Ok(finish(text))
 }

@@ -384,6 +384,17 @@ pub fn json_schema_text(kind: Kind) -> String {
     s
 }
 
+/// The schema of a kind, generated once per process.
+fn cached_schema(kind: Kind) -> &'static Value {
+    static PROJECT: OnceLock<Value> = OnceLock::new();
+    static ENV: OnceLock<Value> = OnceLock::new();
+    let cell = match kind {
+        Kind::Project => &PROJECT,
+        Kind::Environment => &ENV,
+    };
+    cell.get_or_init(|| json_schema(kind))
+}
+
 fn validator(kind: Kind) -> &'static jsonschema::Validator {
     static PROJECT: OnceLock<jsonschema::Validator> = OnceLock::new();
     static ENV: OnceLock<jsonschema::Validator> = OnceLock::new();
@@ -392,7 +403,7 @@ fn validator(kind: Kind) -> &'static jsonschema::Validator {
         Kind::Environment => &ENV,
     };
     cell.get_or_init(|| {
-        jsonschema::validator_for(&json_schema(kind)).expect("envc's own schema is valid")
+        jsonschema::validator_for(cached_schema(kind)).expect("envc's own schema is valid")
     })
 }
 
@@ -402,11 +413,18 @@ pub fn check<T: serde::de::DeserializeOwned>(
     kind: Kind,
     doc: &Document,
 ) -> Result<T, Vec<Diagnostic>> {
-    let schema = json_schema(kind);
+    let schema = cached_schema(kind);
+    let validator = validator(kind);
     let mut errors: Vec<Diagnostic> = Vec::new();
-    for e in validator(kind).iter_errors(&doc.value) {
+    // Most documents are valid: the boolean check is much cheaper than collecting errors.
+    let errs = if validator.is_valid(&doc.value) {
+        None
+    } else {
+        Some(validator.iter_errors(&doc.value))
+    };
+    for e in errs.into_iter().flatten() {
         collect(
-            &schema,
+            schema,
             doc,
             e.instance_path().as_str(),
             e.kind(),
@@ -414,7 +432,7 @@ pub fn check<T: serde::de::DeserializeOwned>(
         );
     }
     if errors.is_empty() {
-        match serde_json::from_value::<T>(doc.value.clone()) {
+        match T::deserialize(&doc.value) {
             Ok(v) => return Ok(v),
             // The schema and the types agree, so this is an envc bug; still report it at the file.
             Err(e) => errors.push(
