@@ -106,7 +106,7 @@ pub fn read_generated(
 }
 
 /// Generated files by relative path, and leftover temporaries.
-type Scan = (BTreeMap<String, Vec<u8>>, Vec<PathBuf>);
+pub type Scan = (BTreeMap<String, Vec<u8>>, Vec<PathBuf>);
 
 /// One walk of `out`: the generated files in scope, and every leftover temporary.
 fn scan(out: &Path, in_scope: &dyn Fn(&str) -> bool) -> Result<Scan, EmitError> {
@@ -202,8 +202,21 @@ pub fn emit(
     files: &BTreeMap<String, String>,
     in_scope: &dyn Fn(&str) -> bool,
 ) -> Result<Summary, EmitError> {
+    apply(out, files, scan(out, in_scope)?)
+}
+
+/// What is on disk before a build: read it (under the [`lock`]) while compiling.
+pub fn scan_tree(out: &Path, in_scope: &dyn Fn(&str) -> bool) -> Result<Scan, EmitError> {
+    scan(out, in_scope)
+}
+
+/// [`emit`] with the output directory already scanned by [`scan_tree`].
+pub fn apply(
+    out: &Path,
+    files: &BTreeMap<String, String>,
+    (existing, temps): Scan,
+) -> Result<Summary, EmitError> {
     // Temporaries of a build that was killed are ours: clear them first.
-    let (existing, temps) = scan(out, in_scope)?;
     for t in temps {
         let _ = fs::remove_file(t);
     }

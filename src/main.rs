@@ -241,23 +241,46 @@ fn out_dir(cli: &Cli, dir: &Option<PathBuf>) -> PathBuf {
 }
 
 fn build(cli: &Cli, out: &Out, dir: &Option<PathBuf>, envs: &[String]) -> Result<(), u8> {
-    let compiled = compile_or_report(cli, envs, out, INVALID)?;
     let target = out_dir(cli, dir);
+    let scope = in_scope(envs);
     let io_error = |e: emit::EmitError| {
         out.error(e);
         TROUBLE
     };
-    let _lock = emit::lock(&target, &|path| {
-        eprintln!(
-            "envc: waiting for another build of `{}` to finish",
-            path.display()
-        );
-    })
+    let lock_and_scan = || -> Result<(emit::Lock, emit::Scan), emit::EmitError> {
+        let lock = emit::lock(&target, &|path| {
+            eprintln!(
+                "envc: waiting for another build of `{}` to finish",
+                path.display()
+            );
+        })?;
+        Ok((lock, emit::scan_tree(&target, &scope)?))
+    };
+    // An existing tree is locked and read while compiling. A missing one is
+    // not created before the inputs are known to be valid.
+    let (compiled, ready) = if target.is_dir() {
+        std::thread::scope(|s| {
+            let reader = s.spawn(lock_and_scan);
+            let compiled = compile_or_report(cli, envs, out, INVALID);
+            (
+                compiled,
+                Some(
+                    reader
+                        .join()
+                        .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                ),
+            )
+        })
+    } else {
+        (compile_or_report(cli, envs, out, INVALID), None)
+    };
+    let compiled = compiled?;
+    let (_lock, existing) = match ready {
+        Some(r) => r,
+        None => lock_and_scan(),
+    }
     .map_err(io_error)?;
-    let summary = emit::emit(&target, &compiled.files, &in_scope(envs)).map_err(|e| {
-        out.error(e);
-        TROUBLE
-    })?;
+    let summary = emit::apply(&target, &compiled.files, existing).map_err(io_error)?;
     out.info(format!(
         "envc: {} written, {} unchanged, {} removed ({})",
         summary.written.len(),
