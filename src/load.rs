@@ -49,6 +49,38 @@ pub struct Document {
     pub spans: SpanMap,
 }
 
+impl Document {
+    /// Where the whole document is (the file, or the environment file a merge started from).
+    pub fn root_span(&self) -> Span {
+        self.spans
+            .get("")
+            .map_or_else(|| Span::file_start(&self.path), |l| l.value.clone())
+    }
+
+    /// The span of a pointer's value, or of its nearest ancestor that has one.
+    pub fn value_span(&self, pointer: &str) -> Span {
+        let mut p = pointer;
+        loop {
+            if let Some(l) = self.spans.get(p) {
+                return l.value.clone();
+            }
+            match p.rfind('/') {
+                Some(i) => p = &p[..i],
+                None => return self.root_span(),
+            }
+        }
+    }
+
+    /// The span of the key that names a pointer's value (a node name, a property
+    /// key, a keyed entry's argument), else of its value.
+    pub fn key_span(&self, pointer: &str) -> Span {
+        match self.spans.get(pointer) {
+            Some(l) => l.key.clone().unwrap_or_else(|| l.value.clone()),
+            None => self.value_span(pointer),
+        }
+    }
+}
+
 /// Deepest nesting of blocks (KDL children, JSON objects and arrays) accepted.
 /// Real files nest a handful of levels; the limit keeps every recursive walk,
 /// ours and the KDL parser's, far away from the end of the stack.
@@ -108,12 +140,17 @@ fn too_deep(span: Span) -> Diagnostic {
 }
 
 /// RFC 6901 escaping of one reference token.
-fn escape(token: &str) -> String {
+pub fn escape_pointer(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
 }
 
+/// The inverse of [`escape_pointer`].
+pub fn unescape_pointer(token: &str) -> String {
+    token.replace("~1", "/").replace("~0", "~")
+}
+
 fn child_pointer(parent: &str, token: &str) -> String {
-    format!("{parent}/{}", escape(token))
+    format!("{parent}/{}", escape_pointer(token))
 }
 
 // ---------------------------------------------------------------------------

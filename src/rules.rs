@@ -10,9 +10,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::aws::{self, NameKind};
 use crate::diag::{Diagnostic, Span, nearest};
-use crate::load::Document;
+use crate::load::{Document, escape_pointer};
 use crate::model::{Environment, Project, path_segments, resource_id, split_route};
-use crate::schema::{Tier, escape_pointer, key_span, value_span};
+use crate::schema::Tier;
 
 /// Environment names: the file stem (SPEC §3).
 pub fn valid_env_name(name: &str) -> bool {
@@ -46,11 +46,11 @@ struct Check<'a> {
 
 impl Check<'_> {
     fn at_value(&mut self, pointer: &str, d: Diagnostic) {
-        let span = value_span(self.doc, pointer);
+        let span = self.doc.value_span(pointer);
         self.out.push(d.at(span));
     }
     fn at_key(&mut self, pointer: &str, d: Diagnostic) {
-        let span = key_span(self.doc, pointer);
+        let span = self.doc.key_span(pointer);
         self.out.push(d.at(span));
     }
     fn name(&mut self, pointer: &str, kind: NameKind, name: &str, context: &str) {

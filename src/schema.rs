@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::diag::{Diagnostic, Span, nearest};
-use crate::load::Document;
+use crate::load::{Document, escape_pointer, unescape_pointer};
 
 /// Environment tier. PROD gets the strictest defaults and rules.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -437,48 +437,13 @@ pub fn check<T: serde::de::DeserializeOwned>(
             // The schema and the types agree, so this is an envc bug; still report it at the file.
             Err(e) => errors.push(
                 Diagnostic::error("envc::schema::shape", format!("unexpected shape: {e}"))
-                    .at(root_span(doc)),
+                    .at(doc.root_span()),
             ),
         }
     }
     errors.sort_by(|a, b| a.span.cmp(&b.span));
     errors.dedup();
     Err(errors)
-}
-
-fn root_span(doc: &Document) -> Span {
-    doc.spans
-        .get("")
-        .map_or_else(|| Span::file_start(&doc.path), |l| l.value.clone())
-}
-
-/// The span of a pointer's value, or of its nearest ancestor that has one.
-pub fn value_span(doc: &Document, pointer: &str) -> Span {
-    let mut p = pointer;
-    loop {
-        if let Some(l) = doc.spans.get(p) {
-            return l.value.clone();
-        }
-        match p.rfind('/') {
-            Some(i) => p = &p[..i],
-            None => return root_span(doc),
-        }
-    }
-}
-
-pub fn key_span(doc: &Document, pointer: &str) -> Span {
-    match doc.spans.get(pointer) {
-        Some(l) => l.key.clone().unwrap_or_else(|| l.value.clone()),
-        None => value_span(doc, pointer),
-    }
-}
-
-pub fn escape_pointer(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
-}
-
-fn unescape_pointer(seg: &str) -> String {
-    seg.replace("~1", "/").replace("~0", "~")
 }
 
 /// The key name a pointer ends in, for messages (`/features/xray` → `features.xray`).
@@ -633,7 +598,7 @@ fn unknown_key(schema: &Value, doc: &Document, pointer: &str, key: &str) -> Diag
         .map(|p| p.keys().filter(|k| !k.starts_with('$')).cloned().collect())
         .unwrap_or_default();
     let d = Diagnostic::error("envc::schema::unknown-key", format!("unknown key `{key}`"))
-        .at(key_span(doc, &child))
+        .at(doc.key_span(&child))
         .label("unknown key");
     match nearest(key, known.iter().map(String::as_str)) {
         Some(n) => d.help(format!("did you mean `{n}`?")),
@@ -657,7 +622,7 @@ fn to_diagnostic(
 ) -> Diagnostic {
     use jsonschema::error::ValidationErrorKind as K;
     let instance = doc.value.pointer(pointer).unwrap_or(&Value::Null);
-    let here = value_span(doc, pointer);
+    let here = doc.value_span(pointer);
     let what = dotted(pointer);
     match kind {
         K::Required { property } => {
@@ -674,7 +639,7 @@ fn to_diagnostic(
             .at(if pointer.is_empty() {
                 Span::file_start(&doc.path)
             } else {
-                key_span(doc, pointer)
+                doc.key_span(pointer)
             })
             .label(format!("`{name}` is required"))
         }
