@@ -1,5 +1,6 @@
-//! The fuzz seeds (`fuzz/seeds/`) and every input a fuzzer ever crashed on
-//! (`fuzz/regressions/`), compiled as an environment file of the example
+//! The fuzz seeds (`fuzz/seeds/`), the minimised corpus the fuzzers grew
+//! from them (`fuzz/interesting/`, `cargo fuzz cmin`), and every input a fuzzer
+//! ever crashed on (`fuzz/regressions/`), compiled as an environment file of the example
 //! project: no panic, every error placed, and what compiles is canonical HCL.
 
 use std::collections::BTreeMap;
@@ -47,7 +48,7 @@ fn check(name: &str, data: &[u8]) {
 fn fuzz_seeds_and_regressions() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
     let mut n = 0;
-    for dir in ["seeds", "regressions"] {
+    for dir in ["seeds", "interesting", "regressions"] {
         for entry in fs::read_dir(root.join(dir)).unwrap() {
             let path = entry.unwrap().path();
             if path.file_name().is_some_and(|n| n == ".keep") {
