@@ -95,35 +95,86 @@ pub fn lock(out: &Path, waiting: &dyn Fn(&Path)) -> Result<Lock, EmitError> {
     Ok(Lock { _dir: dir })
 }
 
-/// The generated files currently under `out` (relative path with `/` → bytes),
-/// restricted to paths for which `in_scope` holds. Directories named
-/// `.terraform` (provider caches) and `.git`, and symlinks, are not followed.
-pub fn read_generated(
-    out: &Path,
-    in_scope: &dyn Fn(&str) -> bool,
-) -> Result<BTreeMap<String, Vec<u8>>, EmitError> {
-    scan(out, in_scope).map(|(found, _)| found)
+/// A file's length and a 64-bit keyed hash (SipHash with keys random per
+/// process, so no input can be crafted to collide): enough to tell an
+/// unchanged file without keeping its bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Digest {
+    len: usize,
+    hash: u64,
 }
 
-/// Generated files by relative path, and leftover temporaries.
-pub type Scan = (BTreeMap<String, Vec<u8>>, Vec<PathBuf>);
+pub fn digest(bytes: &[u8]) -> Digest {
+    use std::hash::{BuildHasher, Hasher};
+    static KEYS: std::sync::OnceLock<std::hash::RandomState> = std::sync::OnceLock::new();
+    let mut h = KEYS.get_or_init(std::hash::RandomState::new).build_hasher();
+    h.write(bytes);
+    Digest {
+        len: bytes.len(),
+        hash: h.finish(),
+    }
+}
 
-/// One walk of `out`: the generated files in scope, and every leftover temporary.
-fn scan(out: &Path, in_scope: &dyn Fn(&str) -> bool) -> Result<Scan, EmitError> {
-    let mut found = BTreeMap::new();
+/// What a walk of the output directory found.
+pub struct Scan {
+    /// Generated files in scope, by relative path (`/` separated).
+    pub files: BTreeMap<String, Digest>,
+    /// Temporaries left by a killed build.
+    temps: Vec<PathBuf>,
+}
+
+/// One walk of `out`: the generated files in scope (read once each, into one
+/// reused buffer), and every leftover temporary. Directories named
+/// `.terraform` (provider caches) and `.git`, and symlinks, are not followed.
+pub fn scan_tree(out: &Path, in_scope: &dyn Fn(&str) -> bool) -> Result<Scan, EmitError> {
+    let mut files = BTreeMap::new();
     let mut temps = Vec::new();
+    let mut buf = Vec::new();
     walk(out, &mut |rel, path, name| {
         if is_temp(name) {
             temps.push(path.to_path_buf());
         } else if in_scope(rel) {
-            let bytes = fs::read(path).map_err(|e| EmitError::Io(path.to_path_buf(), e))?;
-            if is_generated(&bytes) {
-                found.insert(rel.to_string(), bytes);
+            buf.clear();
+            fs::File::open(path)
+                .and_then(|mut f| io::Read::read_to_end(&mut f, &mut buf))
+                .map_err(|e| EmitError::Io(path.to_path_buf(), e))?;
+            if is_generated(&buf) {
+                files.insert(rel.to_string(), digest(&buf));
             }
         }
         Ok(())
     })?;
-    Ok((found, temps))
+    Ok(Scan { files, temps })
+}
+
+/// Generated text by relative path.
+pub type Files = BTreeMap<String, String>;
+
+/// The files of `expected` that differ from the scanned tree, and the scanned
+/// files that differ from `expected` or are not in it (read from disk: only
+/// these are read a second time). Equal files are in neither map.
+pub fn differing(
+    out: &Path,
+    expected: &BTreeMap<String, String>,
+    scan: &Scan,
+) -> Result<(Files, Files), EmitError> {
+    let mut want = BTreeMap::new();
+    for (path, text) in expected {
+        if scan.files.get(path) != Some(&digest(text.as_bytes())) {
+            want.insert(path.clone(), text.clone());
+        }
+    }
+    let mut have = BTreeMap::new();
+    for path in scan.files.keys() {
+        if want.contains_key(path) || !expected.contains_key(path) {
+            let full = out.join(path);
+            let bytes = fs::read(&full).map_err(|e| EmitError::Io(full, e))?;
+            let text = String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+            have.insert(path.clone(), text);
+        }
+    }
+    Ok((want, have))
 }
 
 type Visit<'a> = dyn FnMut(&str, &Path, &str) -> Result<(), EmitError> + 'a;
@@ -202,19 +253,17 @@ pub fn emit(
     files: &BTreeMap<String, String>,
     in_scope: &dyn Fn(&str) -> bool,
 ) -> Result<Summary, EmitError> {
-    apply(out, files, scan(out, in_scope)?)
-}
-
-/// What is on disk before a build: read it (under the [`lock`]) while compiling.
-pub fn scan_tree(out: &Path, in_scope: &dyn Fn(&str) -> bool) -> Result<Scan, EmitError> {
-    scan(out, in_scope)
+    apply(out, files, scan_tree(out, in_scope)?)
 }
 
 /// [`emit`] with the output directory already scanned by [`scan_tree`].
 pub fn apply(
     out: &Path,
     files: &BTreeMap<String, String>,
-    (existing, temps): Scan,
+    Scan {
+        files: existing,
+        temps,
+    }: Scan,
 ) -> Result<Summary, EmitError> {
     // Temporaries of a build that was killed are ours: clear them first.
     for t in temps {
@@ -235,7 +284,7 @@ pub fn apply(
     let mut summary = Summary::default();
     let mut changed: Vec<(&String, &String)> = Vec::new();
     for (rel, text) in files {
-        if existing.get(rel).is_some_and(|old| old == text.as_bytes()) {
+        if existing.get(rel) == Some(&digest(text.as_bytes())) {
             summary.unchanged += 1;
         } else {
             changed.push((rel, text));

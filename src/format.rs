@@ -116,10 +116,6 @@ fn is_multiline(value: &Value) -> bool {
     }
 }
 
-fn pad(out: &mut String, n: usize) {
-    out.extend(std::iter::repeat_n(' ', n));
-}
-
 /// An object key: bare when HCL reads it back as the same string, quoted otherwise.
 ///
 /// Non-ASCII identifiers are valid HCL but are quoted to keep the rule simple. Keywords are
@@ -236,101 +232,157 @@ fn push_escaped(out: &mut String, segment: &str) {
 /// line whose first token is the end of a multi-line `/* */` comment (measured from the
 /// start of the comment).
 pub fn align(src: &str) -> String {
-    let tokens = lex(src);
-    let lines = split_lines(&tokens);
-    let mut edits: Vec<(usize, usize, usize)> = Vec::new(); // (start, end, spaces)
-
-    // Line starts: the indentation before the first token is part of the lead's width.
-    let line_start =
-        |line: &Line| -> usize { line.first.checked_sub(1).map_or(0, |p| tokens[p].end) };
-
-    // Assignments.
-    let mut assign_spaces: Vec<Option<usize>> = vec![None; lines.len()];
-    let mut run: Vec<(usize, usize)> = Vec::new(); // (line index, lead width)
-    for (li, line) in lines.iter().enumerate() {
-        match line.assign {
-            Some(eq) => {
-                let lead_end = tokens[eq - 1].end;
-                run.push((li, width(&src[line_start(line)..lead_end])));
-            }
-            None => flush(&mut run, &mut assign_spaces),
+    // Every width is a byte length when the whole file is ASCII.
+    let ascii = src.is_ascii();
+    let mut out = Output {
+        text: String::with_capacity(src.len() + src.len() / 8 + 1),
+        pos: 0,
+    };
+    // The lines whose padding is not settled yet: since the last line that was in no run.
+    let mut pending: Vec<Line> = Vec::with_capacity(16);
+    let mut lines = Lines::new(src);
+    while let Some(line) = lines.next_line() {
+        if line.assign.is_none() && line.comment.is_none() {
+            // The line breaks both kinds of run, so every pending line can be settled.
+            settle(src, ascii, &mut pending, &mut out);
+            line.write(src, &mut out);
+        } else {
+            pending.push(line);
         }
     }
-    flush(&mut run, &mut assign_spaces);
-    for (line, spaces) in lines.iter().zip(&assign_spaces) {
-        if let (Some(eq), Some(spaces)) = (line.assign, *spaces) {
-            edits.push((tokens[eq - 1].end, tokens[eq].start, spaces));
-        }
-    }
+    settle(src, ascii, &mut pending, &mut out);
+    let out_pos = out.pos;
+    let mut out = out.text;
+    out.push_str(&src[out_pos..]);
 
-    // Trailing comments, measured after the `=` padding.
-    let mut run: Vec<(usize, usize)> = Vec::new();
-    let mut comment_spaces: Vec<Option<usize>> = vec![None; lines.len()];
-    for (li, line) in lines.iter().enumerate() {
-        match line.comment {
-            Some(c) => {
-                let start = line_start(line);
-                let code_end = tokens[c - 1].end;
-                let w = match (line.assign, assign_spaces[li]) {
-                    (Some(eq), Some(spaces)) => {
-                        width(&src[start..tokens[eq - 1].end])
-                            + spaces
-                            + width(&src[tokens[eq].start..code_end])
-                    }
-                    _ => width(&src[start..code_end]),
-                };
-                run.push((li, w));
-            }
-            None => flush(&mut run, &mut comment_spaces),
-        }
-    }
-    flush(&mut run, &mut comment_spaces);
-    for (line, spaces) in lines.iter().zip(&comment_spaces) {
-        if let (Some(c), Some(spaces)) = (line.comment, *spaces) {
-            edits.push((tokens[c - 1].end, tokens[c].start, spaces));
-        }
-    }
-
-    // Trailing whitespace: the gap before each newline and before the end of the file.
-    let mut prev_end = 0;
-    for tok in &tokens {
-        if tok.kind == Kind::Newline {
-            edits.push((prev_end, tok.start, 0));
-        }
-        prev_end = tok.end;
-    }
-    edits.push((prev_end, src.len(), 0));
-
-    edits.sort_unstable();
-    let mut out = String::with_capacity(src.len() + src.len() / 8);
-    let mut pos = 0;
-    for (start, end, spaces) in edits {
-        if start < pos || start > end {
-            continue; // Overlapping edits cannot happen; skip rather than panic.
-        }
-        out.push_str(&src[pos..start]);
-        pad(&mut out, spaces);
-        pos = end;
-    }
-    out.push_str(&src[pos..]);
-
-    while out.ends_with('\n') || out.ends_with('\r') {
-        out.pop();
-    }
+    let kept = out.trim_end_matches(['\n', '\r']).len();
+    out.truncate(kept);
     if !out.is_empty() {
         out.push('\n');
     }
     out
 }
 
-/// Ends a run of `(line index, width)`: each line gets the spaces that put its cell one
-/// column past the widest.
-fn flush(run: &mut Vec<(usize, usize)>, spaces: &mut [Option<usize>]) {
-    let widest = run.iter().map(|&(_, w)| w).max().unwrap_or(0);
-    for &(li, w) in run.iter() {
-        spaces[li] = Some(widest - w + 1);
+/// One formatter line, as byte offsets into the source.
+#[derive(Debug)]
+struct Line {
+    /// Just after the previous line's last byte.
+    start: usize,
+    /// For an assigning line: the end of the text before its `=`, and where the `=` is.
+    assign: Option<(usize, usize)>,
+    /// For a line with a trailing comment: the end of the code, and where the comment is.
+    comment: Option<(usize, usize)>,
+    /// The spaces and tabs before the newline (or the end of the file), which are removed.
+    trail: (usize, usize),
+    /// Scratch for [`settle`]: the width of the text before the `=`, and the spaces that go
+    /// before the `=` and before the comment.
+    lead_width: usize,
+    assign_pad: usize,
+    comment_pad: usize,
+}
+
+impl Line {
+    /// Writes the line with its padding (decided by [`settle`]) and no trailing space; see
+    /// [`Output`].
+    fn write(&self, src: &str, out: &mut Output) {
+        if let Some((lead_end, eq)) = self.assign {
+            out.replace(src, lead_end, eq, self.assign_pad);
+        }
+        if let Some((code_end, comment)) = self.comment {
+            out.replace(src, code_end, comment, self.comment_pad);
+        }
+        out.replace(src, self.trail.0, self.trail.1, 0);
     }
-    run.clear();
+}
+
+/// The aligned text being built. Text is copied from the source lazily, only up to a gap
+/// that changes, so an already aligned stretch is copied in one go.
+struct Output {
+    text: String,
+    /// Where the source is copied up to.
+    pos: usize,
+}
+
+impl Output {
+    /// Replaces the gap `src[start..end]` (spaces and tabs) with `spaces` spaces. The gaps
+    /// come in source order.
+    #[inline(always)]
+    fn replace(&mut self, src: &str, start: usize, end: usize, spaces: usize) {
+        let gap = &src.as_bytes()[start..end];
+        if gap.len() == spaces && gap.iter().all(|&c| c == b' ') {
+            return;
+        }
+        self.copy_and_pad(src, start, end, spaces);
+    }
+
+    fn copy_and_pad(&mut self, src: &str, start: usize, end: usize, spaces: usize) {
+        self.text.push_str(&src[self.pos..start]);
+        pad(&mut self.text, spaces);
+        self.pos = end;
+    }
+}
+
+/// Pads the `pending` lines, which are consecutive and followed by a line in no run (or the
+/// end of the file), writes them to `out` and clears `pending`.
+fn settle(src: &str, ascii: bool, pending: &mut Vec<Line>, out: &mut Output) {
+    if pending.is_empty() {
+        return;
+    }
+    let width = |s: &str| if ascii { s.len() } else { width(s) };
+
+    // Assignments: runs of consecutive assigning lines.
+    let (mut run, mut widest) = (0, 0);
+    for i in 0..=pending.len() {
+        let lead = pending
+            .get(i)
+            .and_then(|l| l.assign.map(|(end, _)| (l.start, end)));
+        if let Some((start, end)) = lead {
+            let w = width(&src[start..end]);
+            pending[i].lead_width = w;
+            widest = widest.max(w);
+        } else {
+            for line in &mut pending[run..i] {
+                line.assign_pad = widest - line.lead_width + 1;
+            }
+            (run, widest) = (i + 1, 0);
+        }
+    }
+
+    // Trailing comments, measured after the `=` padding. `lead_width` is scratch for the
+    // code width from here on.
+    let (mut run, mut widest) = (0, 0);
+    for i in 0..=pending.len() {
+        let code = pending.get(i).and_then(|l| {
+            l.comment.map(|(code_end, _)| match l.assign {
+                Some((_, eq)) => l.lead_width + l.assign_pad + width(&src[eq..code_end]),
+                None => width(&src[l.start..code_end]),
+            })
+        });
+        if let Some(w) = code {
+            pending[i].lead_width = w;
+            widest = widest.max(w);
+        } else {
+            for line in &mut pending[run..i] {
+                line.comment_pad = widest - line.lead_width + 1;
+            }
+            (run, widest) = (i + 1, 0);
+        }
+    }
+
+    for line in pending.iter() {
+        line.write(src, out);
+    }
+    pending.clear();
+}
+
+/// Appends `n` spaces.
+fn pad(out: &mut String, mut n: usize) {
+    const SPACES: &str = "                                ";
+    while n > SPACES.len() {
+        out.push_str(SPACES);
+        n -= SPACES.len();
+    }
+    out.push_str(&SPACES[..n]);
 }
 
 /// Width of `s` in grapheme clusters, approximately (see [`align`]).
@@ -364,294 +416,432 @@ fn width(s: &str) -> usize {
     n
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Kind {
-    /// `\n`, `\r\n` or a lone `\r` outside strings, heredocs and comments.
-    Newline,
-    /// A `/* */` comment (`block`) or a `#`/`//` one, which `ends_line` when it holds the
-    /// newline.
-    Comment { block: bool, ends_line: bool },
-    /// A lone `=`.
-    Equal,
-    /// `{`, `[`, `(`, `${`, `%{`.
-    Open,
-    /// `}`, `]`, `)` (including the `}` that ends a template interpolation).
-    Close,
-    /// `<<EOT` or `<<-EOT` with its newline.
-    Heredoc,
-    /// Anything else: names, literals, operators, string and heredoc text.
-    Other,
-}
-
-#[derive(Clone, Copy, Debug)]
-struct Token {
-    kind: Kind,
-    start: usize,
-    end: usize,
-}
-
 /// Where the lexer is: code, a quoted template, or a heredoc template.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 enum Mode {
     Code,
     Quoted,
-    Heredoc { marker: String, line_start: bool },
+    /// `marker` is the byte range of the closing marker in the source; `line_start` is set
+    /// at the start of each heredoc line, where the marker may be.
+    Heredoc {
+        marker: (usize, usize),
+        line_start: bool,
+    },
 }
 
-/// What an open bracket in code closes back to.
-#[derive(Debug)]
-enum Frame {
-    Bracket,
-    /// A `${` or `%{`: its `}` returns to this template mode.
-    Interp(Mode),
+/// Bytes that end a run of names, numbers and other one-byte tokens in code.
+static CODE_SPECIAL: [bool; 256] = byte_set(b" \t\n\r#/\"{[(}])=!<>");
+/// Bytes that matter in a quoted template.
+static QUOTED_SPECIAL: [bool; 256] = byte_set(b"\n\r\"\\$%");
+/// Bytes that matter in a heredoc line.
+static HEREDOC_SPECIAL: [bool; 256] = byte_set(b"\n$%");
+
+const fn byte_set(bytes: &[u8]) -> [bool; 256] {
+    let mut set = [false; 256];
+    let mut k = 0;
+    while k < bytes.len() {
+        set[bytes[k] as usize] = true;
+        k += 1;
+    }
+    set
 }
 
-/// Cuts `src` into tokens. Every byte that is not a space or tab between code tokens belongs
-/// to a token, so the gaps between tokens are exactly the spaces `align` may change.
-fn lex(src: &str) -> Vec<Token> {
-    let b = src.as_bytes();
-    // Generated Terraform averages a token every 5 to 6 bytes.
-    let mut tokens = Vec::with_capacity(src.len() / 4);
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut mode = Mode::Code;
-    let mut i = 0;
-    let push = |tokens: &mut Vec<Token>, kind, start, end| tokens.push(Token { kind, start, end });
+/// The index of the first byte at or after `i` that is in `set`, or `b.len()`.
+///
+/// `maybe` flags, in the high bit of each byte of an 8-byte little-endian word, a superset
+/// of the bytes in `set` (its lowest flag must not come after the first byte in `set`); whole
+/// words without a flag are skipped at once, the rest is checked a byte at a time.
+#[inline(always)]
+fn skip_until(b: &[u8], mut i: usize, set: &[bool; 256], maybe: impl Fn(u64) -> u64) -> usize {
+    loop {
+        if let Some(word) = b.get(i..i + 8) {
+            let flags = maybe(u64::from_le_bytes(word.try_into().unwrap_or_default()));
+            if flags == 0 {
+                i += 8;
+                continue;
+            }
+            i += flags.trailing_zeros() as usize / 8;
+        }
+        match b.get(i) {
+            Some(&c) if !set[usize::from(c)] => i += 1,
+            _ => return i,
+        }
+    }
+}
 
-    while i < b.len() {
-        match &mut mode {
-            Mode::Code => {
-                let c = b[i];
-                let next = b.get(i + 1).copied();
-                match c {
-                    b' ' | b'\t' => i += 1,
-                    b'\n' => {
-                        push(&mut tokens, Kind::Newline, i, i + 1);
-                        i += 1;
-                    }
-                    b'\r' if next == Some(b'\n') => {
-                        push(&mut tokens, Kind::Newline, i, i + 2);
-                        i += 2;
-                    }
-                    // A lone CR is not HCL; taking it as a newline keeps `align` idempotent.
-                    b'\r' => {
-                        push(&mut tokens, Kind::Newline, i, i + 1);
-                        i += 1;
-                    }
-                    b'#' => i = line_comment(src, i, &mut tokens),
-                    b'/' if next == Some(b'/') => i = line_comment(src, i, &mut tokens),
-                    b'/' if next == Some(b'*') => {
-                        let end = src[i + 2..].find("*/").map_or(b.len(), |p| i + 2 + p + 2);
-                        push(
-                            &mut tokens,
-                            Kind::Comment {
-                                block: true,
-                                ends_line: false,
-                            },
-                            i,
-                            end,
-                        );
-                        i = end;
-                    }
-                    b'"' => {
-                        push(&mut tokens, Kind::Other, i, i + 1);
-                        i += 1;
-                        mode = Mode::Quoted;
-                    }
-                    b'{' | b'[' | b'(' => {
-                        push(&mut tokens, Kind::Open, i, i + 1);
-                        stack.push(Frame::Bracket);
-                        i += 1;
-                    }
-                    b'}' => {
-                        push(&mut tokens, Kind::Close, i, i + 1);
-                        if let Some(Frame::Interp(back)) = stack.pop() {
-                            mode = back;
+const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+
+/// Flags the bytes of `w` that are zero (and possibly some bytes above a zero byte).
+#[inline(always)]
+fn zero_bytes(w: u64) -> u64 {
+    w.wrapping_sub(ONES) & !w & HIGHS
+}
+
+/// Flags the bytes of `w` equal to `c` (and possibly some above one).
+#[inline(always)]
+fn bytes_eq(w: u64, c: u8) -> u64 {
+    zero_bytes(w ^ (ONES * u64::from(c)))
+}
+
+/// Flags the bytes of `w` below `c`, which is at most 0x80 (and possibly some above one).
+#[inline(always)]
+fn bytes_below(w: u64, c: u8) -> u64 {
+    w.wrapping_sub(ONES * u64::from(c)) & !w & HIGHS
+}
+
+/// A superset of [`CODE_SPECIAL`]: bytes below `,`, `/`, `<` to `?`, and the brackets
+/// `[`, `]`, `{`, `}`.
+#[inline(always)]
+fn maybe_code_special(w: u64) -> u64 {
+    bytes_below(w, b',')
+        | bytes_eq(w, b'/')
+        | bytes_eq(w & (ONES * 0xFC), b'<')
+        | bytes_eq(w & (ONES * 0xDF), b'[')
+        | bytes_eq(w & (ONES * 0xDF), b']')
+}
+
+/// A superset of [`QUOTED_SPECIAL`]: control characters up to `\r`, `"`, `\\`, `$`, `%`.
+#[inline(always)]
+fn maybe_quoted_special(w: u64) -> u64 {
+    bytes_below(w, b'\r' + 1)
+        | bytes_eq(w, b'"')
+        | bytes_eq(w, b'\\')
+        | bytes_eq(w & (ONES * 0xFE), b'$')
+}
+
+/// A superset of [`HEREDOC_SPECIAL`]: `\n`, `$`, `%`.
+#[inline(always)]
+fn maybe_heredoc_special(w: u64) -> u64 {
+    bytes_eq(w, b'\n') | bytes_eq(w & (ONES * 0xFE), b'$')
+}
+
+/// A lexer that yields the source one formatter [`Line`] at a time, keeping only what
+/// alignment needs.
+///
+/// It cuts the text into tokens: strings, templates, heredocs, comments, brackets, `=`,
+/// two-byte operators, newlines and runs of anything else. Every byte that is not a space or
+/// tab between code tokens belongs to a token, so the gaps between tokens are exactly the
+/// spaces `align` may change. Lines end at newline tokens (`\n`, `\r\n` or a lone `\r`
+/// outside strings, heredocs and comments) and at `#`/`//` comments, which hold their
+/// newline; newlines inside heredocs, `/* */` comments and strings do not end a line.
+struct Lines<'a> {
+    src: &'a str,
+    /// The next byte to lex.
+    i: usize,
+    /// The end of the last token.
+    prev_end: usize,
+    mode: Mode,
+    /// Brackets (`{`, `[`, `(`) open since the innermost open interpolation.
+    brackets: usize,
+    /// Each open `${` or `%{`: the mode its `}` returns to, and the brackets open outside it.
+    interps: Vec<(Mode, usize)>,
+    done: bool,
+}
+
+impl<'a> Lines<'a> {
+    fn new(src: &'a str) -> Self {
+        Lines {
+            src,
+            i: 0,
+            prev_end: 0,
+            mode: Mode::Code,
+            brackets: 0,
+            interps: Vec::new(),
+            done: false,
+        }
+    }
+
+    /// The next line, following hclwrite's `linesForFormat`: its assignment is its first `=`
+    /// that is not its first token, if the brackets from there to the end of the line (or to
+    /// a heredoc opener) balance; its trailing comment is a `#`/`//` comment that ends it
+    /// after other tokens. At the end of the file, the last line ends there (hclwrite also
+    /// takes a `/* */` comment that ends the file; `align` adds the newline that makes it an
+    /// ordinary one).
+    fn next_line(&mut self) -> Option<Line> {
+        if self.done {
+            return None;
+        }
+        let src = self.src;
+        let b = src.as_bytes();
+        let n = b.len();
+        let start = self.prev_end;
+        let mut i = self.i;
+        let mut prev_end = self.prev_end;
+        let mut mode = self.mode;
+        let mut brackets = self.brackets;
+        let mut has_token = false;
+        // The first `=` after the first token, and the bracket balance from it on.
+        let mut eq: Option<(usize, usize)> = None;
+        let mut counting = false;
+        let mut net = 0isize;
+
+        // Records a token that ends at `$end` (and starts at or after `i`).
+        macro_rules! token {
+            ($end:expr) => {{
+                has_token = true;
+                i = $end;
+                prev_end = i;
+            }};
+        }
+        macro_rules! balance {
+            ($d:expr) => {
+                if counting {
+                    net += $d;
+                }
+            };
+        }
+
+        let (comment, trail) = loop {
+            if i >= n {
+                self.done = true;
+                break (None, (prev_end, n));
+            }
+            match mode {
+                Mode::Code => {
+                    let c = b[i];
+                    if !CODE_SPECIAL[usize::from(c)] {
+                        token!(skip_until(b, i + 1, &CODE_SPECIAL, maybe_code_special));
+                        // A single space usually follows: skip it without a dispatch.
+                        if b.get(i) == Some(&b' ') {
+                            i += 1;
                         }
-                        i += 1;
+                        continue;
                     }
-                    b']' | b')' => {
-                        push(&mut tokens, Kind::Close, i, i + 1);
-                        if let Some(Frame::Bracket) = stack.last() {
-                            stack.pop();
+                    let next = b.get(i + 1).copied();
+                    match c {
+                        b' ' | b'\t' => {
+                            i += 1;
+                            while i < n && matches!(b[i], b' ' | b'\t') {
+                                i += 1;
+                            }
                         }
-                        i += 1;
-                    }
-                    b'=' if matches!(next, Some(b'=' | b'>')) => {
-                        push(&mut tokens, Kind::Other, i, i + 2);
-                        i += 2;
-                    }
-                    b'=' => {
-                        push(&mut tokens, Kind::Equal, i, i + 1);
-                        i += 1;
-                    }
-                    b'!' | b'<' | b'>' if next == Some(b'=') => {
-                        push(&mut tokens, Kind::Other, i, i + 2);
-                        i += 2;
-                    }
-                    b'<' if next == Some(b'<') => match heredoc_opener(src, i) {
-                        Some((end, marker)) => {
-                            push(&mut tokens, Kind::Heredoc, i, end);
-                            i = end;
-                            mode = Mode::Heredoc {
-                                marker,
-                                line_start: true,
+                        b'\n' | b'\r' => {
+                            let trail = (prev_end, i);
+                            // A lone CR is not HCL; taking it as a newline keeps `align`
+                            // idempotent.
+                            let len = if c == b'\r' && next == Some(b'\n') {
+                                2
+                            } else {
+                                1
                             };
+                            i += len;
+                            prev_end = i;
+                            break (None, trail);
                         }
-                        None => {
-                            push(&mut tokens, Kind::Other, i, i + 2);
-                            i += 2;
+                        b'#' | b'/' if c == b'#' || next == Some(b'/') => {
+                            let comment = has_token.then_some((prev_end, i));
+                            let end = src[i..].find('\n').map_or(n, |p| i + p + 1);
+                            i = end;
+                            prev_end = end;
+                            break (comment, (end, end));
                         }
-                    },
-                    _ if is_word(c) => {
-                        let end = i + b[i..].iter().take_while(|&&c| is_word(c)).count();
-                        push(&mut tokens, Kind::Other, i, end);
-                        i = end;
-                    }
-                    _ => {
-                        push(&mut tokens, Kind::Other, i, i + 1);
-                        i += 1;
+                        b'/' if next == Some(b'*') => {
+                            let end = src[i + 2..].find("*/").map_or(n, |p| i + 2 + p + 2);
+                            token!(end);
+                        }
+                        b'"' => {
+                            // Most strings are plain text: lex them here, or stop at what
+                            // the template mode must handle (the text so far is a token).
+                            let text_end =
+                                skip_until(b, i + 1, &QUOTED_SPECIAL, maybe_quoted_special);
+                            if b.get(text_end) == Some(&b'"') {
+                                token!(text_end + 1);
+                            } else {
+                                token!(text_end);
+                                mode = Mode::Quoted;
+                            }
+                        }
+                        b'{' | b'[' | b'(' => {
+                            balance!(1);
+                            brackets += 1;
+                            token!(i + 1);
+                        }
+                        b'}' => {
+                            balance!(-1);
+                            if brackets > 0 {
+                                brackets -= 1;
+                            } else if let Some((back, outer)) = self.interps.pop() {
+                                mode = back;
+                                brackets = outer;
+                            }
+                            token!(i + 1);
+                        }
+                        b']' | b')' => {
+                            balance!(-1);
+                            // Closes a bracket, but never an interpolation.
+                            brackets = brackets.saturating_sub(1);
+                            token!(i + 1);
+                        }
+                        b'=' if matches!(next, Some(b'=' | b'>')) => token!(i + 2),
+                        b'=' => {
+                            if has_token && eq.is_none() {
+                                eq = Some((prev_end, i));
+                                counting = true;
+                            }
+                            token!(i + 1);
+                            if b.get(i) == Some(&b' ') {
+                                i += 1;
+                            }
+                        }
+                        b'!' | b'<' | b'>' if next == Some(b'=') => token!(i + 2),
+                        b'<' if next == Some(b'<') => match heredoc_opener(b, i) {
+                            Some((end, marker)) => {
+                                counting = false;
+                                token!(end);
+                                mode = Mode::Heredoc {
+                                    marker,
+                                    line_start: true,
+                                };
+                            }
+                            None => token!(i + 2),
+                        },
+                        _ => token!(i + 1),
                     }
                 }
-            }
-            Mode::Quoted => {
-                let start = i;
-                loop {
-                    match b.get(i) {
-                        None | Some(b'\n') => {
+                Mode::Quoted => {
+                    let text = i;
+                    loop {
+                        i = skip_until(b, i, &QUOTED_SPECIAL, maybe_quoted_special);
+                        match b.get(i) {
                             // Unterminated string: back to code, which lexes the newline.
-                            if start < i {
-                                push(&mut tokens, Kind::Other, start, i);
-                            }
-                            mode = Mode::Code;
-                            break;
-                        }
-                        Some(b'\r') if b.get(i + 1) == Some(&b'\n') => {
-                            if start < i {
-                                push(&mut tokens, Kind::Other, start, i);
-                            }
-                            mode = Mode::Code;
-                            break;
-                        }
-                        Some(b'"') => {
-                            push(&mut tokens, Kind::Other, start, i + 1);
-                            i += 1;
-                            mode = Mode::Code;
-                            break;
-                        }
-                        Some(b'\\') => i = (i + 2).min(b.len()),
-                        Some(_) => match template_marker(b, i) {
-                            Marker::Escaped => i += 3,
-                            Marker::Open => {
-                                if start < i {
-                                    push(&mut tokens, Kind::Other, start, i);
+                            None | Some(b'\n') => {
+                                if text < i {
+                                    token!(i);
                                 }
-                                push(&mut tokens, Kind::Open, i, i + 2);
-                                i += 2;
-                                stack.push(Frame::Interp(Mode::Quoted));
                                 mode = Mode::Code;
                                 break;
                             }
-                            Marker::None => i += 1,
-                        },
+                            Some(b'\r') if b.get(i + 1) == Some(&b'\n') => {
+                                if text < i {
+                                    token!(i);
+                                }
+                                mode = Mode::Code;
+                                break;
+                            }
+                            Some(b'"') => {
+                                token!(i + 1);
+                                mode = Mode::Code;
+                                break;
+                            }
+                            Some(b'\\') => i = (i + 2).min(n),
+                            Some(_) => match template_marker(b, i) {
+                                Marker::Escaped => i += 3,
+                                Marker::Open => {
+                                    // The text before the marker is a token too, but the
+                                    // marker's own token comes right after it.
+                                    balance!(1);
+                                    token!(i + 2);
+                                    self.interps.push((Mode::Quoted, brackets));
+                                    brackets = 0;
+                                    mode = Mode::Code;
+                                    break;
+                                }
+                                Marker::None => i += 1,
+                            },
+                        }
                     }
                 }
-            }
-            Mode::Heredoc { marker, line_start } => {
-                if *line_start {
-                    *line_start = false;
-                    let indent = b[i..]
-                        .iter()
-                        .take_while(|&&c| c == b' ' || c == b'\t')
-                        .count();
-                    let rest = &src[i + indent..];
-                    if let Some(after) = rest.strip_prefix(marker.as_str())
-                        && (after.is_empty()
-                            || after.starts_with('\n')
-                            || after.starts_with("\r\n"))
-                    {
-                        let end = i + indent + marker.len();
-                        push(&mut tokens, Kind::Other, i, end);
-                        i = end;
-                        mode = Mode::Code;
-                        continue;
+                Mode::Heredoc { marker, line_start } => {
+                    if line_start {
+                        let indent = b[i..]
+                            .iter()
+                            .take_while(|&&c| c == b' ' || c == b'\t')
+                            .count();
+                        let rest = &b[i + indent..];
+                        let marker_text = &b[marker.0..marker.1];
+                        if let Some(after) = rest.strip_prefix(marker_text)
+                            && (after.is_empty()
+                                || after.starts_with(b"\n")
+                                || after.starts_with(b"\r\n"))
+                        {
+                            token!(i + indent + marker_text.len());
+                            mode = Mode::Code;
+                            continue;
+                        }
                     }
-                }
-                let start = i;
-                let mut interp = false;
-                while i < b.len() {
-                    if b[i] == b'\n' {
-                        i += 1;
-                        *line_start = true;
-                        break;
-                    }
-                    match template_marker(b, i) {
-                        Marker::Escaped => i += 3,
-                        Marker::Open => {
-                            interp = true;
+                    let text = i;
+                    let mut interp = false;
+                    let mut ends_line = false;
+                    while i < n {
+                        i = skip_until(b, i, &HEREDOC_SPECIAL, maybe_heredoc_special);
+                        if i == n {
                             break;
                         }
-                        Marker::None => i += 1,
+                        if b[i] == b'\n' {
+                            i += 1;
+                            ends_line = true;
+                            break;
+                        }
+                        match template_marker(b, i) {
+                            Marker::Escaped => i += 3,
+                            Marker::Open => {
+                                interp = true;
+                                break;
+                            }
+                            Marker::None => i += 1,
+                        }
+                    }
+                    if text < i {
+                        token!(i);
+                    }
+                    mode = Mode::Heredoc {
+                        marker,
+                        line_start: ends_line,
+                    };
+                    if interp {
+                        balance!(1);
+                        token!(i + 2);
+                        self.interps.push((mode, brackets));
+                        brackets = 0;
+                        mode = Mode::Code;
                     }
                 }
-                if start < i {
-                    push(&mut tokens, Kind::Other, start, i);
-                }
-                if interp {
-                    push(&mut tokens, Kind::Open, i, i + 2);
-                    i += 2;
-                    stack.push(Frame::Interp(mode.clone()));
-                    mode = Mode::Code;
-                }
             }
-        }
+        };
+        self.i = i;
+        self.prev_end = prev_end;
+        self.mode = mode;
+        self.brackets = brackets;
+        Some(Line {
+            start,
+            assign: eq.filter(|_| net == 0),
+            comment,
+            trail,
+            lead_width: 0,
+            assign_pad: 0,
+            comment_pad: 0,
+        })
     }
-    tokens
-}
-
-fn is_word(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.') || c >= 0x80
-}
-
-/// Lexes a `#` or `//` comment starting at `i`, newline included; returns where it ends.
-fn line_comment(src: &str, i: usize, tokens: &mut Vec<Token>) -> usize {
-    let (end, ends_line) = match src[i..].find('\n') {
-        Some(p) => (i + p + 1, true),
-        None => (src.len(), false),
-    };
-    tokens.push(Token {
-        kind: Kind::Comment {
-            block: false,
-            ends_line,
-        },
-        start: i,
-        end,
-    });
-    end
 }
 
 /// If a heredoc opens at `i` (`<<ID` or `<<-ID` then a newline), where its opener ends
-/// (after the newline) and its closing marker.
-fn heredoc_opener(src: &str, i: usize) -> Option<(usize, String)> {
-    let rest = src[i + 2..].strip_prefix('-').unwrap_or(&src[i + 2..]);
-    let name_start = src.len() - rest.len();
+/// (after the newline) and the byte range of its closing marker.
+fn heredoc_opener(b: &[u8], i: usize) -> Option<(usize, (usize, usize))> {
+    let name_start = if b.get(i + 2) == Some(&b'-') {
+        i + 3
+    } else {
+        i + 2
+    };
+    let rest = b.get(name_start..)?;
+    let first = *rest.first()?;
     let name_len = rest
-        .bytes()
-        .take_while(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
+        .iter()
+        .take_while(|&&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
         .count();
-    let first = rest.bytes().next()?;
     if name_len == 0 || !(first.is_ascii_alphabetic() || first == b'_') {
         return None;
     }
-    let after = &rest[name_len..];
-    let newline = if after.starts_with('\n') {
+    let name_end = name_start + name_len;
+    let after = &b[name_end..];
+    let newline = if after.starts_with(b"\n") {
         1
-    } else if after.starts_with("\r\n") {
+    } else if after.starts_with(b"\r\n") {
         2
     } else {
         return None;
     };
-    let marker = src[name_start..name_start + name_len].to_owned();
-    Some((name_start + name_len + newline, marker))
+    Some((name_end + newline, (name_start, name_end)))
 }
 
 enum Marker {
@@ -671,69 +861,6 @@ fn template_marker(b: &[u8], i: usize) -> Marker {
         (Some(&n), Some(b'{')) if n == c => Marker::Escaped,
         (Some(b'{'), _) => Marker::Open,
         _ => Marker::None,
-    }
-}
-
-/// One formatter line: indexes into the token list.
-#[derive(Debug)]
-struct Line {
-    first: usize,
-    /// The `=` token of an assigning line.
-    assign: Option<usize>,
-    /// The trailing comment token.
-    comment: Option<usize>,
-}
-
-fn split_lines(tokens: &[Token]) -> Vec<Line> {
-    let mut lines = Vec::with_capacity(tokens.len() / 4);
-    let mut start = 0;
-    for (i, tok) in tokens.iter().enumerate() {
-        let ends = matches!(
-            tok.kind,
-            Kind::Newline
-                | Kind::Comment {
-                    ends_line: true,
-                    ..
-                }
-        );
-        if ends || i + 1 == tokens.len() {
-            lines.push(classify(tokens, start, i + 1));
-            start = i + 1;
-        }
-    }
-    lines
-}
-
-/// Finds the assignment and trailing comment of the line `tokens[start..end]`, following
-/// hclwrite's `linesForFormat`.
-fn classify(tokens: &[Token], start: usize, end: usize) -> Line {
-    let mut lead_end = end;
-    let mut comment = None;
-    // hclwrite also takes a `/* */` comment that ends the file; `align` adds the newline
-    // that makes it an ordinary one.
-    if end - start > 1 && matches!(tokens[end - 1].kind, Kind::Comment { block: false, .. }) {
-        comment = Some(end - 1);
-        lead_end = end - 1;
-    }
-    let mut assign = None;
-    if let Some(eq) = (start + 1..lead_end).find(|&j| tokens[j].kind == Kind::Equal) {
-        let mut net = 0i32;
-        for tok in &tokens[eq..lead_end] {
-            match tok.kind {
-                Kind::Open => net += 1,
-                Kind::Close => net -= 1,
-                Kind::Heredoc => break,
-                _ => {}
-            }
-        }
-        if net == 0 {
-            assign = Some(eq);
-        }
-    }
-    Line {
-        first: start,
-        assign,
-        comment,
     }
 }
 

@@ -90,6 +90,8 @@ const MAX_DEPTH: usize = 64;
 /// nesting level (about 32 KiB per level in a debug build, 6 KiB in release), so
 /// even [`MAX_DEPTH`] levels overflow the 2 MiB of an ordinary spawned thread.
 const PARSER_STACK: usize = 16 << 20;
+/// Files with at most this many `{` are parsed on the caller's stack (≤ 16 levels ≈ 512 KiB).
+const INLINE_BRACES: usize = 16;
 
 const SYNTAX: &str = "envc::load::syntax";
 const DUPLICATE: &str = "envc::load::duplicate-key";
@@ -111,6 +113,12 @@ pub fn parse_document(path: &Arc<str>, text: &str) -> Result<Document, Vec<Diagn
     }
     if let Some(at) = too_deep_kdl(text) {
         return Err(vec![too_deep(Span::new(path, at, at + 1))]);
+    }
+    // kdl needs up to 32 KiB of stack per nesting level (debug builds). A file
+    // with few braces cannot nest deeply and is parsed right here; only the
+    // others pay for a thread with a big stack.
+    if text.bytes().filter(|&b| b == b'{').count() <= INLINE_BRACES {
+        return parse_kdl(path, text);
     }
     let path2 = path.clone();
     std::thread::scope(|s| {

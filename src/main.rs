@@ -1,6 +1,7 @@
 //! The `envc` command line: argument parsing, terminal output and exit
 //! statuses, around the library's pipeline. Exit statuses live here only.
 
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -291,6 +292,44 @@ fn build(cli: &Cli, out: &Out, dir: &Option<PathBuf>, envs: &[String]) -> Result
     Ok(())
 }
 
+/// The tree `diff` compares with: scanned on disk, or as committed at a revision.
+enum Disk {
+    Scanned(emit::Scan),
+    Committed(BTreeMap<String, String>),
+}
+
+fn text_of(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// The generated files under `--out` as committed at `rev`.
+fn committed_tree(
+    cli: &Cli,
+    dir: &Option<PathBuf>,
+    rev: &str,
+    scope: &dyn Fn(&str) -> bool,
+) -> Result<BTreeMap<String, String>, String> {
+    let sub = match dir {
+        None => PathBuf::from("terraform"),
+        Some(d) if d.is_relative() => d.clone(),
+        Some(d) => d
+            .strip_prefix(&cli.project)
+            .map(Path::to_path_buf)
+            .map_err(|_| {
+                format!(
+                    "--out `{}` is not inside the project directory",
+                    d.display()
+                )
+            })?,
+    };
+    let files = envc::git::files_at(&cli.project, rev, &sub.to_string_lossy())?;
+    Ok(files
+        .into_iter()
+        .filter(|(p, b)| scope(p) && emit::is_generated(b))
+        .map(|(p, b)| (p, text_of(b)))
+        .collect())
+}
+
 fn diff_cmd(
     cli: &Cli,
     out: &Out,
@@ -303,37 +342,17 @@ fn diff_cmd(
     let scope = in_scope(envs);
     let read_disk = || {
         match against {
-            None => emit::read_generated(&target, &scope).map_err(|e| e.to_string()),
-            Some(rev) => {
-                let sub = dir.as_ref().map_or(Ok(PathBuf::from("terraform")), |d| {
-                    if d.is_relative() {
-                        Ok(d.clone())
-                    } else {
-                        d.strip_prefix(&cli.project)
-                            .map(Path::to_path_buf)
-                            .map_err(|_| {
-                                format!(
-                                    "--out `{}` is not inside the project directory",
-                                    d.display()
-                                )
-                            })
-                    }
-                });
-                sub.and_then(|sub| envc::git::files_at(&cli.project, rev, &sub.to_string_lossy()))
-                    .map(|files| {
-                        files
-                            .into_iter()
-                            .filter(|(p, b)| scope(p) && emit::is_generated(b))
-                            .collect()
-                    })
-            }
+            None => emit::scan_tree(&target, &scope)
+                .map(Disk::Scanned)
+                .map_err(|e| e.to_string()),
+            Some(rev) => committed_tree(cli, dir, rev, &scope).map(Disk::Committed),
         }
         .map_err(|e| {
             out.error(e);
             TROUBLE
         })
     };
-    // Read the tree on disk while compiling: each file once, on the core the compile leaves idle.
+    // Read the tree on disk while compiling, on the core the compile leaves idle.
     let (compiled, on_disk) = std::thread::scope(|s| {
         let reader = s.spawn(read_disk);
         let compiled = compile_or_report(cli, envs, out, TROUBLE);
@@ -345,11 +364,17 @@ fn diff_cmd(
         )
     });
     let (compiled, on_disk) = (compiled?, on_disk?);
-    let actual = on_disk
-        .into_iter()
-        .map(|(p, b)| (p, String::from_utf8_lossy(&b).into_owned()))
-        .collect();
-    let diffs = diff::compare(&compiled.files, &actual);
+    let diffs = match on_disk {
+        Disk::Committed(actual) => diff::compare(&compiled.files, &actual),
+        Disk::Scanned(scan) => {
+            // Each file was read once and digested; only those that differ are read again.
+            let (want, have) = emit::differing(&target, &compiled.files, &scan).map_err(|e| {
+                out.error(e);
+                TROUBLE
+            })?;
+            diff::compare(&want, &have)
+        }
+    };
     let text = match format {
         DiffFormat::Unified => diff::render_unified(&diffs, out.color_out),
         DiffFormat::Stat => diff::render_stat(&diffs),
