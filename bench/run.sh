@@ -54,7 +54,7 @@ for i in $(seq 1 "$N"); do
         printf 'extends "_base"\ntier "DEV"\nregion "%s"\naccount-id "%s"\nflags {\n    n %d\n}\n' "$r" "$acct" "$i" > "$p/environments/e$i.kdl"
     fi
 done
-read -r cold rss_cold < <(PREP="rm -rf $p/terraform" measure "$ENVC" -C "$p" build)
+read -r cold rss_cold < <(PREP="rm -rf $p/terraform; sync" measure "$ENVC" -C "$p" build)
 row "cold build" "$cold" "$rss_cold"
 files=$(find "$p/terraform" -type f | wc -l)
 bytes=$(du -sb "$p/terraform" | cut -f1)
@@ -64,7 +64,7 @@ read -r one rss_one < <(PREP="sed -i 's/^    n [0-9]*/    n $RANDOM/' $p/environ
 row "one environment changed" "$one" "$rss_one"
 read -r dnoop rss_diff < <(measure "$ENVC" -C "$p" diff --format stat)
 row "no-op diff" "$dnoop" "$rss_diff"
-read -r cpr _ < <(PREP="rm -rf $work/copy" measure cp -r "$p/terraform" "$work/copy")
+read -r cpr _ < <(PREP="rm -rf $work/copy; sync" measure cp -r "$p/terraform" "$work/copy")
 row "cp -r of the output" "$cpr" "-"
 cp -r "$p/terraform" "$work/copy2" 2>/dev/null || true
 read -r diffr _ < <(measure diff -r "$p/terraform" "$work/copy2")

@@ -301,12 +301,19 @@ pub fn apply(
         }
         return Err(e);
     }
-    for ((rel, _), tmp) in changed.iter().zip(staged) {
-        let target = out.join(rel);
-        let tmp = tmp.map_err(|(p, e)| EmitError::Io(p, e))?;
-        fs::rename(&tmp, &target).map_err(|e| EmitError::Io(target.clone(), e))?;
-        summary.written.push((*rel).clone());
+    let moves: Vec<(PathBuf, PathBuf)> = changed
+        .iter()
+        .zip(staged)
+        .filter_map(|((rel, _), tmp)| tmp.ok().map(|tmp| (tmp, out.join(rel))))
+        .collect();
+    for r in crate::par_map(&moves, |(tmp, target)| {
+        fs::rename(tmp, target).map_err(|e| EmitError::Io(target.clone(), e))
+    }) {
+        r?;
     }
+    summary
+        .written
+        .extend(changed.iter().map(|(rel, _)| (*rel).clone()));
     for rel in existing.keys().filter(|p| !files.contains_key(*p)) {
         let path = out.join(rel);
         fs::remove_file(&path).map_err(|e| EmitError::Io(path.clone(), e))?;
