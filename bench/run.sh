@@ -2,13 +2,13 @@
 # Benchmark (not a test): envc on the example project and on a synthetic
 # project of N environments (default 1000), side by side with cp -r and
 # diff -r of the same output, in one run. Prints a table; nothing asserts.
-#   bench/run.sh [N]
+#   bench/run.sh [N]        (BENCH_TMPDIR=/dev/shm to take the disk out of the comparison)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-1000}
 cargo build --release --quiet
 ENVC=$PWD/target/release/envc
-work=$(mktemp -d)
+work=$(mktemp -d "${BENCH_TMPDIR:-${TMPDIR:-/tmp}}/envc-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 # Wall-clock seconds of a command (best of 3) and its peak RSS (KiB) of the last run.
