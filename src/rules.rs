@@ -498,6 +498,16 @@ fn region_check(c: &mut Check, pointer: &str, region: &str) {
                     .map(|n| format!("did you mean `{n}`?")),
             ),
         );
+    } else if aws::partition(region) != "aws" {
+        // The templates build ARNs in the `aws` partition.
+        c.at_value(
+            pointer,
+            Diagnostic::error(
+                "envc::rules::unsupported-partition",
+                format!("region `{region}` is in the `{}` partition, which envc does not generate for yet", aws::partition(region)),
+            )
+            .label("only commercial AWS regions are supported"),
+        );
     }
 }
 
