@@ -158,12 +158,16 @@ pub fn differing(
     expected: &BTreeMap<String, String>,
     scan: &Scan,
 ) -> Result<(Files, Files), EmitError> {
-    let mut want = BTreeMap::new();
-    for (path, text) in expected {
-        if scan.files.get(path) != Some(&digest(text.as_bytes())) {
-            want.insert(path.clone(), text.clone());
-        }
-    }
+    let entries: Vec<(&String, &String)> = expected.iter().collect();
+    let same = crate::par_map(&entries, |(path, text)| {
+        scan.files.get(*path) == Some(&digest(text.as_bytes()))
+    });
+    let want: Files = entries
+        .iter()
+        .zip(same)
+        .filter(|(_, same)| !same)
+        .map(|((path, text), _)| ((*path).clone(), (*text).clone()))
+        .collect();
     let mut have = BTreeMap::new();
     for path in scan.files.keys() {
         if want.contains_key(path) || !expected.contains_key(path) {
@@ -269,26 +273,33 @@ pub fn apply(
     for t in temps {
         let _ = fs::remove_file(t);
     }
-    for rel in files.keys() {
+    // Which files change: hashed on both cores.
+    let entries: Vec<(&String, &String)> = files.iter().collect();
+    let same = crate::par_map(&entries, |(rel, text)| {
+        existing.get(*rel) == Some(&digest(text.as_bytes()))
+    });
+    let mut summary = Summary::default();
+    let mut changed: Vec<(&String, &String)> = Vec::new();
+    for (entry, same) in entries.into_iter().zip(same) {
+        if same {
+            summary.unchanged += 1;
+        } else {
+            changed.push(entry);
+        }
+    }
+    // Only paths about to be written can lead through a symlink: an unchanged
+    // file was found by a walk that never follows one.
+    for (rel, _) in &changed {
         check_path(out, rel)?;
     }
-    let clashes: Vec<PathBuf> = files
-        .keys()
-        .filter(|p| !existing.contains_key(*p))
-        .map(|p| out.join(p))
+    let clashes: Vec<PathBuf> = changed
+        .iter()
+        .filter(|(p, _)| !existing.contains_key(*p))
+        .map(|(p, _)| out.join(p))
         .filter(|p| fs::symlink_metadata(p).is_ok())
         .collect();
     if !clashes.is_empty() {
         return Err(EmitError::Clash(clashes));
-    }
-    let mut summary = Summary::default();
-    let mut changed: Vec<(&String, &String)> = Vec::new();
-    for (rel, text) in files {
-        if existing.get(rel) == Some(&digest(text.as_bytes())) {
-            summary.unchanged += 1;
-        } else {
-            changed.push((rel, text));
-        }
     }
     // Stage every write (on both cores: the cost is the kernel's), then rename.
     let staged = crate::par_map(&changed, |(rel, text)| {

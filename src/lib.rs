@@ -284,6 +284,8 @@ pub fn compile(inputs: &Inputs, only: &[String]) -> Result<Compiled, Failed> {
             Err(e) => errors.extend(e),
         }
     }
+    // The documents (views and span maps) are not needed past the rules: free them before rendering.
+    drop(env_docs);
     let Some((project, _)) = project.filter(|_| errors.is_empty()) else {
         return Err(fail(sorted(errors), &sources));
     };

@@ -8,6 +8,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+/// mimalloc instead of glibc malloc: compiling a thousand environments on two
+/// threads spent a sixth of its time growing glibc's per-thread arenas.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use envc::diag::Diagnostic;
 use envc::{Compiled, Failed, Inputs, compile, diff, emit, in_scope, report, schema};
 

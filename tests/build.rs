@@ -296,3 +296,26 @@ fn init_scaffolds_a_project_that_builds() {
         .unwrap();
     assert_eq!(again.status.code(), Some(2), "init overwrote a project");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_inside_the_output_tree_is_never_written_through() {
+    let p = example_project();
+    assert!(envc(p.path(), &["build", "-q"]).status.success());
+    let outside = tempfile::tempdir().unwrap();
+    let dev = p.path().join("terraform/environments/dev");
+    fs::remove_dir_all(&dev).unwrap();
+    std::os::unix::fs::symlink(outside.path(), &dev).unwrap();
+    let out = envc(p.path(), &["build"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("refusing to write through the symlink"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        fs::read_dir(outside.path()).unwrap().count(),
+        0,
+        "wrote through the symlink"
+    );
+}
