@@ -316,26 +316,14 @@ pub fn compile(inputs: &Inputs, only: &[String]) -> Result<Compiled, Failed> {
     })
 }
 
-/// `items.iter().map(f)`, spread over the machine's cores, results in order.
-pub(crate) fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(items.len() / 8)
-        .max(1);
-    if threads == 1 {
+/// `items.iter().map(f)`, spread over the machine's cores (one rayon pool for
+/// the whole run, so allocator heaps are reused), results in order.
+pub(crate) fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync + Send) -> Vec<R> {
+    use rayon::prelude::*;
+    if items.len() < 16 {
         return items.iter().map(f).collect();
     }
-    let chunk = items.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|c| s.spawn(|| c.iter().map(&f).collect::<Vec<R>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
-    })
+    items.par_iter().with_min_len(8).map(f).collect()
 }
 
 fn sorted(mut d: Vec<Diagnostic>) -> Vec<Diagnostic> {

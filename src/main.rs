@@ -9,7 +9,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// mimalloc instead of glibc malloc: compiling a thousand environments on two
-/// threads spent a sixth of its time growing glibc's per-thread arenas.
+/// threads spent a sixth of its time growing glibc's per-thread arenas. Built
+/// without transparent huge pages, which were 7% faster but cost 20 MB of RSS.
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
