@@ -147,6 +147,11 @@ pub fn scan_tree(out: &Path, in_scope: &dyn Fn(&str) -> bool) -> Result<Scan, Em
     Ok(Scan { files, temps })
 }
 
+/// A file's bytes as text for display: invalid UTF-8 is replaced, valid text is not copied.
+pub fn text_of(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
 /// Generated text by relative path.
 pub type Files = BTreeMap<String, String>;
 
@@ -173,9 +178,7 @@ pub fn differing(
         if want.contains_key(path) || !expected.contains_key(path) {
             let full = out.join(path);
             let bytes = fs::read(&full).map_err(|e| EmitError::Io(full, e))?;
-            let text = String::from_utf8(bytes)
-                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-            have.insert(path.clone(), text);
+            have.insert(path.clone(), text_of(bytes));
         }
     }
     Ok((want, have))
@@ -249,18 +252,10 @@ fn check_path(out: &Path, rel: &str) -> Result<(), EmitError> {
     Ok(())
 }
 
-/// Write `files` under `out`, remove stale generated files in scope, and report what changed.
-/// The caller holds [`lock`]. Nothing is written when any target path is a user's file,
-/// a symlink, or cannot be written.
-pub fn emit(
-    out: &Path,
-    files: &BTreeMap<String, String>,
-    in_scope: &dyn Fn(&str) -> bool,
-) -> Result<Summary, EmitError> {
-    apply(out, files, scan_tree(out, in_scope)?)
-}
-
-/// [`emit`] with the output directory already scanned by [`scan_tree`].
+/// Write `files` under `out` (already scanned by [`scan_tree`]), remove stale
+/// generated files in scope, and report what changed. The caller holds
+/// [`lock`]. Nothing is written when any target path is a user's file, a
+/// symlink, or cannot be written.
 pub fn apply(
     out: &Path,
     files: &BTreeMap<String, String>,

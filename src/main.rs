@@ -304,10 +304,6 @@ enum Disk {
     Committed(BTreeMap<String, String>),
 }
 
-fn text_of(bytes: Vec<u8>) -> String {
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-}
-
 /// The generated files under `--out` as committed at `rev`.
 fn committed_tree(
     cli: &Cli,
@@ -332,7 +328,7 @@ fn committed_tree(
     Ok(files
         .into_iter()
         .filter(|(p, b)| scope(p) && emit::is_generated(b))
-        .map(|(p, b)| (p, text_of(b)))
+        .map(|(p, b)| (p, emit::text_of(b)))
         .collect())
 }
 
