@@ -903,9 +903,20 @@ mod tests {
         Some(String::from_utf8(output.stdout).unwrap())
     }
 
-    /// Written past the test harness's capture so that a skip is never silent.
+    /// terraform is missing: a failure, unless the user opted out with
+    /// `ENVC_SKIP_TERRAFORM=1`, which is written past the test harness's capture
+    /// so that a skip is never silent.
     fn skipped() {
-        let _ = writeln!(std::io::stderr(), "SKIPPED: terraform not found");
+        let opted_out =
+            std::env::var_os("ENVC_SKIP_TERRAFORM").is_some_and(|v| !v.is_empty() && v != "0");
+        assert!(
+            opted_out,
+            "`terraform` is needed by this test and was not found; set ENVC_SKIP_TERRAFORM=1 to skip it"
+        );
+        let _ = writeln!(
+            std::io::stderr(),
+            "\n!!! ENVC_SKIP_TERRAFORM is set: terraform's own reading of the encoder's output was NOT checked\n"
+        );
     }
 
     // ---- encode ----

@@ -138,6 +138,9 @@ const OK: u8 = 0;
 const INVALID: u8 = 1;
 const TROUBLE: u8 = 2;
 
+/// What a failed build means.
+const NOTHING_WRITTEN: &str = "nothing was written";
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -169,10 +172,13 @@ impl Out {
             quiet: cli.quiet,
         }
     }
-    fn diagnostics(&self, f: &Failed) {
+    /// Every diagnostic of a failed run, then the count line saying what the
+    /// failure meant for the command (`outcome`: "nothing was written", …).
+    fn diagnostics(&self, f: &Failed, outcome: &str) {
         eprint!(
-            "{}",
-            report::to_human(&f.diagnostics, &f.sources, self.color_err)
+            "{}{}",
+            report::to_human(&f.diagnostics, &f.sources, self.color_err),
+            report::count_line(&f.diagnostics, outcome).unwrap_or_default()
         );
     }
     fn error(&self, msg: impl std::fmt::Display) {
@@ -212,11 +218,19 @@ fn check_envs(inputs: &Inputs, envs: &[String], out: &Out) -> Result<(), u8> {
     Ok(())
 }
 
-fn compile_or_report(cli: &Cli, envs: &[String], out: &Out, fail_code: u8) -> Result<Compiled, u8> {
+/// Compile the project; on invalid input, report every diagnostic and say
+/// what that means for the command (`outcome`).
+fn compile_or_report(
+    cli: &Cli,
+    envs: &[String],
+    out: &Out,
+    fail_code: u8,
+    outcome: &str,
+) -> Result<Compiled, u8> {
     let inputs = read_inputs(&cli.project, out)?;
     check_envs(&inputs, envs, out)?;
     compile(&inputs, envs).map_err(|f| {
-        out.diagnostics(&f);
+        out.diagnostics(&f, outcome);
         fail_code
     })
 }
@@ -268,7 +282,7 @@ fn build(cli: &Cli, out: &Out, dir: &Option<PathBuf>, envs: &[String]) -> Result
     let (compiled, ready) = if target.is_dir() {
         std::thread::scope(|s| {
             let reader = s.spawn(lock_and_scan);
-            let compiled = compile_or_report(cli, envs, out, INVALID);
+            let compiled = compile_or_report(cli, envs, out, INVALID, NOTHING_WRITTEN);
             (
                 compiled,
                 Some(
@@ -279,7 +293,10 @@ fn build(cli: &Cli, out: &Out, dir: &Option<PathBuf>, envs: &[String]) -> Result
             )
         })
     } else {
-        (compile_or_report(cli, envs, out, INVALID), None)
+        (
+            compile_or_report(cli, envs, out, INVALID, NOTHING_WRITTEN),
+            None,
+        )
     };
     let compiled = compiled?;
     let (_lock, existing) = match ready {
@@ -357,7 +374,7 @@ fn diff_cmd(
     // Read the tree on disk while compiling, on the core the compile leaves idle.
     let (compiled, on_disk) = std::thread::scope(|s| {
         let reader = s.spawn(read_disk);
-        let compiled = compile_or_report(cli, envs, out, TROUBLE);
+        let compiled = compile_or_report(cli, envs, out, TROUBLE, "cannot compare");
         (
             compiled,
             reader
@@ -393,7 +410,7 @@ fn diff_cmd(
 
 /// Per environment: which generated parts differ between the inputs at `base` and the working tree.
 fn affected(cli: &Cli, out: &Out, base: &str, format: AffectedFormat) -> Result<(), u8> {
-    let now = compile_or_report(cli, &[], out, TROUBLE)?;
+    let now = compile_or_report(cli, &[], out, TROUBLE, "cannot compare")?;
     let then_inputs = envc::git::files_at(&cli.project, base, "")
         .map(Inputs::from_files)
         .map_err(|e| {
@@ -402,7 +419,7 @@ fn affected(cli: &Cli, out: &Out, base: &str, format: AffectedFormat) -> Result<
         })?;
     let then = compile(&then_inputs, &[]).map_err(|f| {
         out.error(format!("the inputs at `{base}` do not compile:"));
-        out.diagnostics(&f);
+        out.diagnostics(&f, "cannot compare");
         TROUBLE
     })?;
     let report = envc::affected(&then.files, &now.files);
@@ -453,7 +470,7 @@ fn validate(cli: &Cli, out: &Out, files: &[PathBuf], format: DiagFormat) -> Resu
     }
     match format {
         DiagFormat::Json => print!("{}", report::to_json(&failed.diagnostics, &failed.sources)),
-        DiagFormat::Human => out.diagnostics(&failed),
+        DiagFormat::Human => out.diagnostics(&failed, ""),
     }
     Err(INVALID)
 }
@@ -495,7 +512,7 @@ fn schema_cmd(cli: &Cli, out: &Out, dir: &Option<PathBuf>, check: bool) -> Resul
 
 fn show(cli: &Cli, out: &Out, env: &str, format: ShowFormat) -> Result<(), u8> {
     let envs = vec![env.to_string()];
-    let compiled = compile_or_report(cli, &envs, out, INVALID)?;
+    let compiled = compile_or_report(cli, &envs, out, INVALID, "")?;
     let Some(e) = compiled.environments.first() else {
         return Err(TROUBLE);
     };

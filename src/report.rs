@@ -52,7 +52,11 @@ pub fn to_json(diags: &[Diagnostic], sources: &Sources) -> String {
     s
 }
 
-/// Human rendering of every diagnostic, then a count line.
+/// Human rendering of every diagnostic: a first line that names the place
+/// plainly, so that it can be grepped and clicked (`file:line:column: error:
+/// message [code]`), then the source excerpt with the span underlined and the
+/// help line. The message is printed once. The caller adds the count line,
+/// which depends on what the command would have done ([`count_line`]).
 pub fn to_human(diags: &[Diagnostic], sources: &Sources, color: bool) -> String {
     let theme = if color {
         GraphicalTheme::unicode()
@@ -61,51 +65,70 @@ pub fn to_human(diags: &[Diagnostic], sources: &Sources, color: bool) -> String 
     };
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(100)
+        // Wrapping would break key names at their hyphens.
+        .with_wrap_lines(false)
         .with_links(false);
     let mut out = String::new();
     for d in diags {
         let loc = locate(d, sources);
-        let mut md = MietteDiagnostic::new(d.message.clone())
-            .with_code(d.code)
-            .with_severity(match d.severity {
-                Severity::Error => miette::Severity::Error,
-                Severity::Warning => miette::Severity::Warning,
-            });
-        if let Some(h) = &d.help {
-            md = md.with_help(h.clone());
-        }
-        let report = match (&d.span, loc.file.and_then(|f| sources.get(f))) {
-            (Some(span), Some(text)) => {
-                let len = span
-                    .end
-                    .saturating_sub(span.start)
-                    .min(text.len().saturating_sub(span.start));
-                md = md.with_label(LabeledSpan::new(
-                    d.label.clone(),
-                    span.start.min(text.len()),
-                    len,
-                ));
-                miette::Report::new(md)
-                    .with_source_code(NamedSource::new(&*span.file, text.to_string()))
-            }
-            _ => miette::Report::new(md),
+        let (severity, paint) = match d.severity {
+            Severity::Error => ("error", "\x1b[1;31m"),
+            Severity::Warning => ("warning", "\x1b[1;33m"),
         };
-        // The first line names the place plainly, so that it can be grepped and clicked.
+        let severity = if color {
+            format!("{paint}{severity}\x1b[0m")
+        } else {
+            severity.to_string()
+        };
         if let (Some(f), Some(l), Some(c)) = (loc.file, loc.line, loc.column) {
-            out.push_str(&format!("{f}:{l}:{c}: error: {}\n", d.message));
+            out.push_str(&format!("{f}:{l}:{c}: "));
         }
-        let _ = handler.render_report(&mut out, report.as_ref());
+        out.push_str(&format!("{severity}: {} [{}]\n", d.message, d.code));
+        let text = d
+            .span
+            .as_ref()
+            .and_then(|s| sources.get(&s.file).map(|t| (s, t)));
+        if let Some((span, text)) = text {
+            // miette draws the excerpt under a header line holding the message, which
+            // is already on the first line: render with an empty message, keep from the box on.
+            let len = span
+                .end
+                .saturating_sub(span.start)
+                .min(text.len().saturating_sub(span.start));
+            let mut md = MietteDiagnostic::new("").with_label(LabeledSpan::new(
+                d.label.clone(),
+                span.start.min(text.len()),
+                len,
+            ));
+            if let Some(h) = &d.help {
+                md = md.with_help(h.clone());
+            }
+            let report = miette::Report::new(md)
+                .with_source_code(NamedSource::new(&*span.file, text.to_string()));
+            let mut excerpt = String::new();
+            let _ = handler.render_report(&mut excerpt, report.as_ref());
+            let from = excerpt.find('\n').map_or(0, |i| i + 1);
+            out.push_str(&excerpt[from..]);
+        } else if let Some(h) = &d.help {
+            out.push_str(&format!("  help: {h}\n"));
+        }
         out.push('\n');
     }
+    out
+}
+
+/// The closing line of a failed run, e.g. `error: 2 errors found, nothing was
+/// written`: `outcome` says what the failure means for the command (empty: nothing).
+pub fn count_line(diags: &[Diagnostic], outcome: &str) -> Option<String> {
     let n = diags
         .iter()
         .filter(|d| d.severity == Severity::Error)
         .count();
-    if n > 0 {
-        out.push_str(&format!(
-            "error: {n} error{} found, nothing was written\n",
-            if n == 1 { "" } else { "s" }
-        ));
-    }
-    out
+    (n > 0).then(|| {
+        format!(
+            "error: {n} error{} found{}{outcome}\n",
+            if n == 1 { "" } else { "s" },
+            if outcome.is_empty() { "" } else { ", " },
+        )
+    })
 }

@@ -6,8 +6,8 @@
 //! "Security baseline (checkov)" lists the same). Checks skipped in the generated code
 //! (`# checkov:skip=…` with a reason) must be among [`INLINE_SKIPS`].
 //!
-//! Needs `checkov` on PATH (`.ci/run` installs it); without it this prints a loud SKIPPED
-//! line and passes.
+//! Needs `checkov` on PATH (`./test.sh` installs it); without it the test fails, unless
+//! `ENVC_SKIP_CHECKOV=1` opts out (printed).
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -44,18 +44,11 @@ const INLINE_SKIPS: &[&str] = &[
 ];
 
 fn checkov_available() -> bool {
-    let ok = Command::new("checkov")
-        .arg("--version")
-        .env("CKV_SKIP_PACKAGE_UPDATE_CHECK", "true")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
-        eprintln!("!!! SKIPPED: checkov not found; the security baseline was NOT checked");
-        eprintln!("!!!          (pip install checkov, as .ci/run does)");
-        eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n");
-    }
-    ok
+    tools::require(
+        "checkov",
+        tools::answers("checkov", &["--version"]),
+        "Install it with `pip install checkov`.",
+    )
 }
 
 /// Run checkov on one root; return its terraform report (`results`, `summary`).
