@@ -150,6 +150,12 @@ impl Inputs {
     }
 }
 
+/// Whether a project-relative path (`/`-separated) is one of the files envc
+/// reads: the project file or an environment file.
+pub fn is_input_path(path: &str) -> bool {
+    path == PROJECT_FILE || env_stem(path).is_some()
+}
+
 fn env_stem(path: &str) -> Option<&str> {
     let name = path.strip_prefix(ENV_DIR)?.strip_prefix('/')?;
     name.strip_suffix(".kdl")
@@ -227,12 +233,16 @@ pub fn compile(inputs: &Inputs, only: &[String]) -> Result<Compiled, Failed> {
         load::parse_document(&Arc::from(*path), &inputs.files[*path])
     });
     let mut env_docs: BTreeMap<String, Document> = BTreeMap::new();
+    let mut unparsed: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
     for ((stem, _), doc) in env_paths.iter().zip(parsed) {
         match doc {
             Ok(doc) => {
                 env_docs.insert(stem.to_string(), doc);
             }
-            Err(e) => errors.extend(e),
+            Err(e) => {
+                unparsed.insert(stem);
+                errors.extend(e);
+            }
         }
     }
     let names: Vec<String> = inputs
@@ -241,8 +251,13 @@ pub fn compile(inputs: &Inputs, only: &[String]) -> Result<Compiled, Failed> {
         .filter(|n| only.is_empty() || only.contains(n))
         .collect();
 
-    // Extends needs every file loaded.
-    let envs_ok = errors.is_empty();
+    // An environment is checked when every file of its `extends` chain loaded
+    // (a file that did not has its errors reported already).
+    let chain_loaded = |name: &str| {
+        extends_chain(name, &|stem| env_docs.get(stem).map(|d| &d.value))
+            .iter()
+            .all(|stem| !unparsed.contains(stem.as_str()))
+    };
 
     // The project: schema, model, rules.
     let project = project_doc
@@ -261,7 +276,7 @@ pub fn compile(inputs: &Inputs, only: &[String]) -> Result<Compiled, Failed> {
 
     // Each environment: extends, schema, model, rules — in parallel, stopping between stages.
     let per_env = par_map(&names, |name| -> Result<Environment, Vec<Diagnostic>> {
-        if !envs_ok {
+        if !chain_loaded(name) {
             return Err(Vec::new());
         }
         let doc = load::resolve_extends(name, &env_docs)?;
@@ -314,6 +329,122 @@ pub fn compile(inputs: &Inputs, only: &[String]) -> Result<Compiled, Failed> {
         environments,
         sources,
     })
+}
+
+/// The stems of an environment's `extends` chain, itself first, as far as the
+/// documents `view` returns go (a missing file or a cycle ends it: reporting
+/// those is [`load::resolve_extends`]'s job).
+fn extends_chain<'a>(
+    name: &str,
+    view: &dyn Fn(&str) -> Option<&'a serde_json::Value>,
+) -> Vec<String> {
+    let mut chain = vec![name.to_string()];
+    let mut cur = name.to_string();
+    while let Some(parent) = view(&cur)
+        .and_then(|v| v.get("extends"))
+        .and_then(serde_json::Value::as_str)
+    {
+        if chain.iter().any(|c| c == parent) {
+            break;
+        }
+        chain.push(parent.to_string());
+        cur = parent.to_string();
+    }
+    chain
+}
+
+/// What a check of some input files found (`envc validate <file>...`).
+#[derive(Debug)]
+pub struct Validation {
+    /// Diagnostics in the files asked about and in the files they depend on
+    /// (the project file, the `extends` chain): those bear on the answer.
+    pub diagnostics: Vec<Diagnostic>,
+    pub sources: Sources,
+    /// Files asked about that could not be checked fully: files they depend on have errors.
+    pub blocked: Vec<String>,
+    /// Shared (`_`) files asked about that no environment extends: only their syntax was checked.
+    pub unused: Vec<String>,
+    /// Errors in other files, which the files asked about do not depend on.
+    pub elsewhere: usize,
+}
+
+/// Check the input files `files` (project-relative paths, each an input of the
+/// project: see [`is_input_path`]) in the context of the whole project: an
+/// environment file through its `extends` chain and the project file, the
+/// project file and a shared `_` file through every environment that uses them.
+/// Nothing is rendered.
+pub fn validate(inputs: &Inputs, files: &[String]) -> Validation {
+    let stems: Vec<&str> = files.iter().filter_map(|f| env_stem(f)).collect();
+    // An environment file alone needs only its own environment compiled.
+    let only: Vec<String> = if files
+        .iter()
+        .all(|f| env_stem(f).is_some_and(|s| !s.starts_with('_')))
+    {
+        stems.iter().map(|s| s.to_string()).collect()
+    } else {
+        Vec::new()
+    };
+    let views: BTreeMap<String, serde_json::Value> = inputs
+        .files
+        .iter()
+        .filter_map(|(path, text)| {
+            let stem = env_stem(path)?;
+            let doc = load::parse_document(&Arc::from(path.as_str()), text).ok()?;
+            Some((stem.to_string(), doc.value))
+        })
+        .collect();
+    let view = |stem: &str| views.get(stem);
+    let path_of = |stem: &str| {
+        inputs
+            .files
+            .keys()
+            .find(|p| env_stem(p) == Some(stem))
+            .cloned()
+    };
+    // What the answer depends on: the files asked about, the project file, their chains.
+    let mut relevant: std::collections::BTreeSet<String> = files.iter().cloned().collect();
+    relevant.insert(PROJECT_FILE.to_string());
+    for stem in &stems {
+        relevant.extend(extends_chain(stem, &view).iter().filter_map(|s| path_of(s)));
+    }
+    let mut unused = Vec::new();
+    for (file, stem) in files.iter().filter_map(|f| Some((f, env_stem(f)?))) {
+        let used = inputs
+            .environment_names()
+            .iter()
+            .any(|env| extends_chain(env, &view).iter().any(|s| s == stem));
+        if stem.starts_with('_') && !used {
+            unused.push(file.clone());
+        }
+    }
+    let (diagnostics, sources) = match compile(inputs, &only) {
+        Ok(c) => (Vec::new(), c.sources),
+        Err(f) => (f.diagnostics, f.sources),
+    };
+    let (bearing, other): (Vec<Diagnostic>, Vec<Diagnostic>) = diagnostics
+        .into_iter()
+        .partition(|d| d.span.as_ref().is_none_or(|s| relevant.contains(&*s.file)));
+    let in_file = |d: &Diagnostic, f: &str| d.span.as_ref().is_some_and(|s| &*s.file == f);
+    let blocked = files
+        .iter()
+        .filter(|f| {
+            !bearing.iter().any(|d| in_file(d, f))
+                && bearing
+                    .iter()
+                    .any(|d| d.severity == diag::Severity::Error && !in_file(d, f))
+        })
+        .cloned()
+        .collect();
+    Validation {
+        elsewhere: other
+            .iter()
+            .filter(|d| d.severity == diag::Severity::Error)
+            .count(),
+        diagnostics: bearing,
+        sources,
+        blocked,
+        unused,
+    }
 }
 
 /// `items.iter().map(f)`, spread over the machine's cores (one rayon pool for

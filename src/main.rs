@@ -14,7 +14,6 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use envc::diag::Diagnostic;
 use envc::{Compiled, Failed, Inputs, compile, diff, emit, in_scope, report, schema};
 
 #[derive(Parser)]
@@ -107,7 +106,9 @@ enum Command {
     },
     /// Check the inputs; write nothing.
     Validate {
-        /// Only report errors in these files (paths relative to the project directory).
+        /// Check only these input files (in the context of the project: their `extends`
+        /// chain and envc.kdl). Paths as you type them: absolute, or relative to the
+        /// current directory or to the project directory.
         files: Vec<PathBuf>,
         #[arg(long, value_enum, default_value_t = DiagFormat::Human)]
         format: DiagFormat,
@@ -186,6 +187,13 @@ impl Out {
             eprintln!("\x1b[1;31merror\x1b[0m: {msg}");
         } else {
             eprintln!("error: {msg}");
+        }
+    }
+    fn warn(&self, msg: impl std::fmt::Display) {
+        if self.color_err {
+            eprintln!("\x1b[1;33mwarning\x1b[0m: {msg}");
+        } else {
+            eprintln!("warning: {msg}");
         }
     }
     fn info(&self, msg: impl std::fmt::Display) {
@@ -438,41 +446,120 @@ fn affected(cli: &Cli, out: &Out, base: &str, format: AffectedFormat) -> Result<
 
 fn validate(cli: &Cli, out: &Out, files: &[PathBuf], format: DiagFormat) -> Result<(), u8> {
     let inputs = read_inputs(&cli.project, out)?;
-    let Err(mut failed) = compile(&inputs, &[]) else {
-        if format == DiagFormat::Json {
-            println!("[]");
-        } else {
-            out.info("envc: inputs are valid");
+    let named = files
+        .iter()
+        .map(|f| input_path(&cli.project, f))
+        .collect::<Result<Vec<String>, String>>()
+        .map_err(|e| {
+            out.error(e);
+            TROUBLE
+        })?;
+    let v = if named.is_empty() {
+        let (diagnostics, sources) = match compile(&inputs, &[]) {
+            Ok(c) => (Vec::new(), c.sources),
+            Err(f) => (f.diagnostics, f.sources),
+        };
+        envc::Validation {
+            diagnostics,
+            sources,
+            blocked: Vec::new(),
+            unused: Vec::new(),
+            elsewhere: 0,
         }
-        return Ok(());
+    } else {
+        envc::validate(&inputs, &named)
     };
-    if !files.is_empty() {
-        let wanted: Vec<String> = files
-            .iter()
-            .map(|f| {
-                f.to_string_lossy()
-                    .replace('\\', "/")
-                    .trim_start_matches("./")
-                    .to_string()
-            })
-            .collect();
-        failed.diagnostics.retain(|d: &Diagnostic| {
-            d.span
-                .as_ref()
-                .is_none_or(|s| wanted.iter().any(|w| *w == *s.file))
-        });
-        if failed.diagnostics.is_empty() {
-            if format == DiagFormat::Json {
-                println!("[]");
-            }
-            return Ok(());
-        }
-    }
     match format {
-        DiagFormat::Json => print!("{}", report::to_json(&failed.diagnostics, &failed.sources)),
-        DiagFormat::Human => out.diagnostics(&failed, ""),
+        DiagFormat::Json => print!("{}", report::to_json(&v.diagnostics, &v.sources)),
+        DiagFormat::Human => eprint!(
+            "{}{}",
+            report::to_human(&v.diagnostics, &v.sources, out.color_err),
+            report::count_line(&v.diagnostics, "").unwrap_or_default()
+        ),
     }
-    Err(INVALID)
+    for file in &v.blocked {
+        out.error(format!(
+            "`{file}` was not checked fully: the files it depends on have errors"
+        ));
+    }
+    for file in &v.unused {
+        out.warn(format!(
+            "`{file}` parses, but no environment extends it: its keys were not checked"
+        ));
+    }
+    let failed = v
+        .diagnostics
+        .iter()
+        .any(|d| d.severity == envc::diag::Severity::Error);
+    if failed || !v.blocked.is_empty() {
+        return Err(INVALID);
+    }
+    let checked: Vec<String> = named
+        .iter()
+        .filter(|f| !v.unused.contains(f))
+        .map(|f| format!("`{f}`"))
+        .collect();
+    let what = match checked.len() {
+        _ if named.is_empty() => "the project's inputs are valid".to_string(),
+        0 => return Ok(()),
+        1 => format!("{} is valid", checked[0]),
+        _ => format!("{} are valid", checked.join(", ")),
+    };
+    let note = match v.elsewhere {
+        0 => String::new(),
+        n => format!(
+            " ({n} error{} in other files: `envc validate` shows them)",
+            if n == 1 { "" } else { "s" }
+        ),
+    };
+    if format == DiagFormat::Human {
+        out.info(format!("envc: {what}{note}"));
+    }
+    Ok(())
+}
+
+/// The project input a path names, as a project-relative path (`environments/dev.kdl`).
+/// A relative path is taken from the current directory, else from the project
+/// directory (`-C`); it must name an existing input of the project.
+fn input_path(project: &Path, typed: &Path) -> Result<String, String> {
+    let root = project
+        .canonicalize()
+        .map_err(|e| format!("cannot read project `{}`: {e}", project.display()))?;
+    let mut candidates = vec![typed.to_path_buf()];
+    if typed.is_relative() {
+        candidates.push(project.join(typed));
+    }
+    let found: Vec<PathBuf> = candidates
+        .iter()
+        .filter_map(|c| c.canonicalize().ok())
+        .collect();
+    let Some(first) = found.first() else {
+        return Err(format!("`{}`: no such file", typed.display()));
+    };
+    let inside = found.iter().find_map(|p| {
+        let rel = p.strip_prefix(&root).ok()?;
+        Some(
+            rel.components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/"),
+        )
+    });
+    match inside {
+        Some(rel) if envc::is_input_path(&rel) => Ok(rel),
+        _ => Err(format!(
+            "`{}` is not an input of the project in `{}`: envc reads `{}` and `{}/*.kdl`, `{}/*.json` there",
+            if found.len() == 1 {
+                first.display().to_string()
+            } else {
+                typed.display().to_string()
+            },
+            root.display(),
+            envc::PROJECT_FILE,
+            envc::ENV_DIR,
+            envc::ENV_DIR
+        )),
+    }
 }
 
 fn schema_cmd(cli: &Cli, out: &Out, dir: &Option<PathBuf>, check: bool) -> Result<(), u8> {
