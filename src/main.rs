@@ -130,7 +130,8 @@ enum Command {
     },
     /// Scaffold a new project from the example.
     Init {
-        /// Directory to create the project in [default: .].
+        /// Directory to create the project in, relative to the project directory
+        /// (`-C`) [default: the project directory].
         dir: Option<PathBuf>,
     },
 }
@@ -257,7 +258,10 @@ fn run(cli: &Cli) -> u8 {
         Command::Validate { files, format } => validate(cli, &out, files, *format),
         Command::Schema { out: dir, check } => schema_cmd(cli, &out, dir, *check),
         Command::Show { env, format } => show(cli, &out, env, *format),
-        Command::Init { dir } => init(&out, dir.as_deref().unwrap_or(Path::new("."))),
+        Command::Init { dir } => init(
+            &out,
+            &cli.project.join(dir.as_deref().unwrap_or(Path::new("."))),
+        ),
     };
     match result {
         Ok(()) => OK,
@@ -612,7 +616,10 @@ fn show(cli: &Cli, out: &Out, env: &str, format: ShowFormat) -> Result<(), u8> {
     Ok(())
 }
 
+/// What `init` writes: the example project, and a `.gitignore` for what
+/// Terraform and envc leave in a working copy that must not be committed.
 const EXAMPLE: &[(&str, &str)] = &[
+    (".gitignore", include_str!("../templates/init/gitignore")),
     ("envc.kdl", include_str!("../envc.kdl")),
     (
         "environments/_base.kdl",
@@ -633,10 +640,23 @@ const EXAMPLE: &[(&str, &str)] = &[
 ];
 
 fn init(out: &Out, dir: &Path) -> Result<(), u8> {
-    let taken: Vec<&str> = EXAMPLE
+    let schemas = [schema::Kind::Project, schema::Kind::Environment].map(|k| {
+        (
+            format!("schemas/{}", k.file_name()),
+            schema::json_schema_text(k),
+        )
+    });
+    let files: Vec<(&str, &str)> = EXAMPLE
+        .iter()
+        .copied()
+        .chain(schemas.iter().map(|(p, t)| (p.as_str(), t.as_str())))
+        .collect();
+    // An existing .gitignore is the user's: kept, not an obstacle.
+    let kept_gitignore = dir.join(".gitignore").exists();
+    let taken: Vec<&str> = files
         .iter()
         .map(|(p, _)| *p)
-        .filter(|p| dir.join(p).exists())
+        .filter(|p| *p != ".gitignore" && dir.join(p).exists())
         .collect();
     if !taken.is_empty() {
         out.error(format!(
@@ -646,7 +666,10 @@ fn init(out: &Out, dir: &Path) -> Result<(), u8> {
         ));
         return Err(TROUBLE);
     }
-    for (rel, text) in EXAMPLE {
+    for (rel, text) in files {
+        if rel == ".gitignore" && kept_gitignore {
+            continue;
+        }
         let path = dir.join(rel);
         let written = path
             .parent()
@@ -657,13 +680,11 @@ fn init(out: &Out, dir: &Path) -> Result<(), u8> {
             return Err(TROUBLE);
         }
     }
-    for kind in [schema::Kind::Project, schema::Kind::Environment] {
-        let path = dir.join("schemas").join(kind.file_name());
-        let _ = std::fs::create_dir_all(dir.join("schemas"));
-        if let Err(e) = std::fs::write(&path, schema::json_schema_text(kind)) {
-            out.error(format!("{}: {e}", path.display()));
-            return Err(TROUBLE);
-        }
+    if kept_gitignore {
+        out.warn(format!(
+            "kept the existing {}; make sure it ignores `.terraform/`, `*.tfstate*`, plan files and `*.envc-tmp`",
+            dir.join(".gitignore").display()
+        ));
     }
     out.info(format!(
         "envc: new project in {}; run `envc -C {} build`",

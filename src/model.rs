@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use serde_json::Number;
 
 use crate::schema::{self, Access, EnvironmentFile, FlagValue, ProjectFile, Tier};
 
@@ -156,16 +157,13 @@ pub struct Bucket {
     pub noncurrent_expire_after_days: u32,
 }
 
+/// Alarm thresholds, each number as it was written (`5` stays `5`, `5.0` stays `5.0`).
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Alarms {
-    #[serde(serialize_with = "whole")]
-    pub api_5xx_errors: f64,
-    #[serde(serialize_with = "whole")]
-    pub api_latency_p99_ms: f64,
-    #[serde(serialize_with = "whole")]
-    pub dynamodb_throttles: f64,
-    #[serde(serialize_with = "whole")]
-    pub dynamodb_system_errors: f64,
+    pub api_5xx_errors: Number,
+    pub api_latency_p99_ms: Number,
+    pub dynamodb_throttles: Number,
+    pub dynamodb_system_errors: Number,
 }
 
 /// A number as the user would write it: `5`, not `5.0`, when it is whole.
@@ -180,23 +178,24 @@ fn whole<S: serde::Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
 impl Alarms {
     fn overlay(&self, o: Option<&schema::Alarms>) -> Alarms {
         let Some(o) = o else { return self.clone() };
+        let pick = |set: &Option<Number>, old: &Number| set.clone().unwrap_or_else(|| old.clone());
         Alarms {
-            api_5xx_errors: o.api_5xx_errors.unwrap_or(self.api_5xx_errors),
-            api_latency_p99_ms: o.api_latency_p99_ms.unwrap_or(self.api_latency_p99_ms),
-            dynamodb_throttles: o.dynamodb_throttles.unwrap_or(self.dynamodb_throttles),
-            dynamodb_system_errors: o
-                .dynamodb_system_errors
-                .unwrap_or(self.dynamodb_system_errors),
+            api_5xx_errors: pick(&o.api_5xx_errors, &self.api_5xx_errors),
+            api_latency_p99_ms: pick(&o.api_latency_p99_ms, &self.api_latency_p99_ms),
+            dynamodb_throttles: pick(&o.dynamodb_throttles, &self.dynamodb_throttles),
+            dynamodb_system_errors: pick(&o.dynamodb_system_errors, &self.dynamodb_system_errors),
         }
     }
 }
 
-const DEFAULT_ALARMS: Alarms = Alarms {
-    api_5xx_errors: 5.0,
-    api_latency_p99_ms: 3000.0,
-    dynamodb_throttles: 10.0,
-    dynamodb_system_errors: 1.0,
-};
+fn default_alarms() -> Alarms {
+    Alarms {
+        api_5xx_errors: 5.into(),
+        api_latency_p99_ms: 3000.into(),
+        dynamodb_throttles: 10.into(),
+        dynamodb_system_errors: 1.into(),
+    }
+}
 
 pub fn resolve_project(p: &ProjectFile) -> Project {
     let grants = |m: &Option<BTreeMap<String, schema::Grant>>| -> Vec<Grant> {
@@ -340,7 +339,7 @@ pub fn resolve_project(p: &ProjectFile) -> Project {
                 noncurrent_expire_after_days: b.noncurrent_expire_after_days.unwrap_or(90),
             })
             .collect(),
-        alarms: DEFAULT_ALARMS.overlay(p.alarms.as_ref()),
+        alarms: default_alarms().overlay(p.alarms.as_ref()),
     }
 }
 
@@ -594,10 +593,10 @@ impl Environment {
             ),
             tags: Some(self.tags.clone()),
             alarms: Some(schema::Alarms {
-                api_5xx_errors: Some(self.alarms.api_5xx_errors),
-                api_latency_p99_ms: Some(self.alarms.api_latency_p99_ms),
-                dynamodb_throttles: Some(self.alarms.dynamodb_throttles),
-                dynamodb_system_errors: Some(self.alarms.dynamodb_system_errors),
+                api_5xx_errors: Some(self.alarms.api_5xx_errors.clone()),
+                api_latency_p99_ms: Some(self.alarms.api_latency_p99_ms.clone()),
+                dynamodb_throttles: Some(self.alarms.dynamodb_throttles.clone()),
+                dynamodb_system_errors: Some(self.alarms.dynamodb_system_errors.clone()),
             }),
             alert_emails: Some(OneOrMany::Many(
                 self.alert_emails.iter().cloned().map(Email).collect(),

@@ -91,16 +91,16 @@ pub struct Features {
 pub struct Alarms {
     /// API Gateway 5XX errors per 5 minutes that raise the alarm.
     #[schemars(range(min = 0))]
-    pub api_5xx_errors: Option<f64>,
+    pub api_5xx_errors: Option<serde_json::Number>,
     /// API Gateway p99 latency in milliseconds that raises the alarm.
     #[schemars(range(min = 1))]
-    pub api_latency_p99_ms: Option<f64>,
+    pub api_latency_p99_ms: Option<serde_json::Number>,
     /// Throttled DynamoDB requests per table per 5 minutes that raise the alarm.
     #[schemars(range(min = 0))]
-    pub dynamodb_throttles: Option<f64>,
+    pub dynamodb_throttles: Option<serde_json::Number>,
     /// DynamoDB system errors per table per 5 minutes that raise the alarm.
     #[schemars(range(min = 0))]
-    pub dynamodb_system_errors: Option<f64>,
+    pub dynamodb_system_errors: Option<serde_json::Number>,
 }
 
 /// S3 state backend. Unset keys follow the naming convention.

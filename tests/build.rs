@@ -297,6 +297,93 @@ fn init_scaffolds_a_project_that_builds() {
     assert_eq!(again.status.code(), Some(2), "init overwrote a project");
 }
 
+/// Issue 8, bug 4: `-C` is the directory `init` works in.
+#[test]
+fn init_creates_its_directory_under_the_project_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(envc_bin())
+        .current_dir(tmp.path())
+        .args(["-C", "outer", "init", "sub"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dir = tmp.path().join("outer/sub");
+    assert!(dir.join("envc.kdl").is_file() && dir.join("environments/dev.kdl").is_file());
+    assert!(!tmp.path().join("sub").exists(), "init ignored -C");
+    // With no directory, -C itself.
+    let out = std::process::Command::new(envc_bin())
+        .current_dir(tmp.path())
+        .args(["-C", "plain", "init"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(tmp.path().join("plain/envc.kdl").is_file());
+}
+
+/// `init` writes a .gitignore that keeps Terraform's and envc's working files
+/// out of git, and the generated tree in (checked with git itself).
+#[test]
+fn init_gitignore_ignores_working_files_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let out = std::process::Command::new(envc_bin())
+        .args(["-C"])
+        .arg(dir)
+        .arg("init")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(envc(dir, &["build"]).status.success());
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert!(git(&["init", "-q"]).status.success());
+    let root = "terraform/environments/dev";
+    for p in [
+        format!("{root}/.terraform/providers/x"),
+        format!("{root}/terraform.tfstate"),
+        format!("{root}/terraform.tfstate.backup"),
+        format!("{root}/tfplan"),
+        format!("{root}/.main.tf.123.envc-tmp"),
+    ] {
+        let path = dir.join(&p);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, "x").unwrap();
+        assert!(
+            git(&["check-ignore", "-q", &p]).status.success(),
+            "{p} is not ignored"
+        );
+    }
+    for p in [
+        format!("{root}/main.tf"),
+        format!("{root}/terraform.tfvars"),
+        "envc.kdl".to_string(),
+        "schemas/environment.schema.json".to_string(),
+    ] {
+        assert!(dir.join(&p).is_file(), "{p}");
+        assert!(
+            !git(&["check-ignore", "-q", &p]).status.success(),
+            "{p} is ignored"
+        );
+    }
+}
+
 #[cfg(unix)]
 #[test]
 fn a_symlink_inside_the_output_tree_is_never_written_through() {
