@@ -122,6 +122,52 @@ impl Sources {
     }
 }
 
+/// The syntax of an input file, so that advice speaks the language of the file
+/// it is about: `#true` and `key value` in KDL, `true` and `"key": value` in JSON.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Syntax {
+    Kdl,
+    Json,
+}
+
+impl Syntax {
+    /// The syntax of the file at `path` (`.json` files are JSON, the rest KDL).
+    pub fn of(path: &str) -> Syntax {
+        if path.ends_with(".json") {
+            Syntax::Json
+        } else {
+            Syntax::Kdl
+        }
+    }
+
+    /// A scalar as this syntax writes it: `#true`/`true`, `"text"`, `5`.
+    pub fn literal(self, value: &serde_json::Value) -> String {
+        use serde_json::Value;
+        match (self, value) {
+            (Syntax::Kdl, Value::Bool(b)) => format!("#{b}"),
+            (Syntax::Kdl, Value::Null) => "#null".to_string(),
+            (_, v) => v.to_string(),
+        }
+    }
+
+    /// A setting as this syntax writes it: `key value` / `"key": value`.
+    pub fn setting(self, key: &str, value: &serde_json::Value) -> String {
+        match self {
+            Syntax::Kdl => format!("{key} {}", self.literal(value)),
+            Syntax::Json => format!("\"{key}\": {}", self.literal(value)),
+        }
+    }
+
+    /// How a boolean is written: ``a boolean (`#true` or `#false`)``.
+    pub fn boolean(self) -> String {
+        format!(
+            "a boolean (`{}` or `{}`)",
+            self.literal(&true.into()),
+            self.literal(&false.into())
+        )
+    }
+}
+
 /// Suggest the candidate nearest to `word` (Jaro-Winkler ≥ 0.8 or a small edit distance).
 pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let mut best: Option<(&str, f64)> = None;

@@ -169,7 +169,7 @@ fn parse_kdl(path: &Arc<str>, text: &str) -> Result<Document, Vec<Diagnostic>> {
         Ok(doc) => doc,
         Err(v2) => match KdlDocument::parse_v1(text) {
             Ok(doc) => doc,
-            Err(_) => return Err(kdl_errors(path, &v2)),
+            Err(_) => return Err(kdl_errors(path, text, &v2)),
         },
     };
     let mut view = KdlView {
@@ -197,18 +197,22 @@ fn parse_kdl(path: &Arc<str>, text: &str) -> Result<Document, Vec<Diagnostic>> {
     }
 }
 
-fn kdl_errors(path: &Arc<str>, err: &KdlError) -> Vec<Diagnostic> {
+fn kdl_errors(path: &Arc<str>, text: &str, err: &KdlError) -> Vec<Diagnostic> {
     let mut out: Vec<Diagnostic> = err
         .diagnostics
         .iter()
         .map(|d| {
+            let start = d.span.offset();
+            let span = Span::new(path, start, start + d.span.len());
+            if let Some(d) = bare_keyword(&span, text) {
+                return d;
+            }
             let message = d
                 .message
                 .as_deref()
                 .map_or_else(|| "invalid KDL".to_string(), lowercase_first);
-            let start = d.span.offset();
             Diagnostic::error(SYNTAX, message)
-                .at(Span::new(path, start, start + d.span.len()))
+                .at(span)
                 .help_opt(d.help.clone())
                 .label(d.label.clone().unwrap_or_else(|| "here".into()))
         })
@@ -216,7 +220,31 @@ fn kdl_errors(path: &Arc<str>, err: &KdlError) -> Vec<Diagnostic> {
     if out.is_empty() {
         out.push(Diagnostic::error(SYNTAX, "invalid KDL").at(Span::file_start(path)));
     }
+    out.dedup();
     out
+}
+
+/// KDL v1 wrote `true`, `false` and `null` bare; KDL v2 writes `#true`, `#false`
+/// and `#null`, and reads a bare word as a string it cannot place. Say so,
+/// with the fix, instead of the parser's "expected identifier string".
+fn bare_keyword(span: &Span, text: &str) -> Option<Diagnostic> {
+    let word = text.get(span.start..span.end)?;
+    let fixed = match word {
+        "true" | "false" | "null" | "inf" | "nan" => format!("#{word}"),
+        "-inf" => "#-inf".to_string(),
+        _ => return None,
+    };
+    Some(
+        Diagnostic::error(
+            SYNTAX,
+            format!("a bare `{word}` is not a value in KDL v2"),
+        )
+        .at(span.clone())
+        .label(format!("write `{fixed}`"))
+        .help(format!(
+            "KDL v2 writes booleans as `#true` and `#false` (and null as `#null`): replace `{word}` with `{fixed}`; a string needs quotes: `\"{word}\"`"
+        )),
+    )
 }
 
 /// `kdl` writes sentences ("Expected end of document"); envc's messages are lowercase.

@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::aws::{self, NameKind};
-use crate::diag::{Diagnostic, Span, nearest};
+use crate::diag::{Diagnostic, Span, Syntax, nearest};
 use crate::load::{Document, escape_pointer};
 use crate::model::{Environment, Project, path_segments, resource_id, split_route};
 use crate::schema::Tier;
@@ -48,6 +48,10 @@ impl Check<'_> {
     fn at_value(&mut self, pointer: &str, d: Diagnostic) {
         let span = self.doc.value_span(pointer);
         self.out.push(d.at(span));
+    }
+    /// The syntax of the file that holds `pointer`'s value, for advice in its terms.
+    fn syntax(&self, pointer: &str) -> Syntax {
+        Syntax::of(&self.doc.value_span(pointer).file)
     }
     fn at_key(&mut self, pointer: &str, d: Diagnostic) {
         let span = self.doc.key_span(pointer);
@@ -552,6 +556,9 @@ pub fn check_environment(
             );
         }
         if !env.cross_region_replication {
+            let on = c
+                .syntax("/failover-region")
+                .setting("cross-region-replication", &true.into());
             c.at_key(
                 "/failover-region",
                 Diagnostic::error(
@@ -559,10 +566,13 @@ pub fn check_environment(
                     "`failover-region` is set but `cross-region-replication` is off",
                 )
                 .label("only used by cross-region replication")
-                .help("remove `failover-region`, or set `cross-region-replication #true`"),
+                .help(format!("remove `failover-region`, or set `{on}`")),
             );
         }
     } else if env.cross_region_replication {
+        let set = c
+            .syntax("/cross-region-replication")
+            .setting("failover-region", &"<region>".into());
         c.at_value(
             "/cross-region-replication",
             Diagnostic::error(
@@ -570,28 +580,32 @@ pub fn check_environment(
                 "`cross-region-replication` is on but no `failover-region` is set",
             )
             .label("needs a `failover-region`")
-            .help("add `failover-region \"<region>\"`, a region other than `region`"),
+            .help(format!("add `{set}`, a region other than `region`")),
         );
     }
     let prod = env.tier == Tier::PROD;
     if prod && !env.pitr {
+        let on = c.syntax("/pitr").literal(&true.into());
         c.at_value(
             "/pitr",
             Diagnostic::error(
                 "envc::rules::prod-pitr",
                 "point-in-time recovery cannot be turned off in a PROD environment",
             )
-            .label("must be `#true` for tier PROD"),
+            .label(format!("must be `{on}` for tier PROD")),
         );
     }
     if prod && !env.features.cognito_advanced_security && p.user_pool.is_some() {
+        let on = c
+            .syntax("/features/cognito-advanced-security")
+            .literal(&true.into());
         c.at_value(
             "/features/cognito-advanced-security",
             Diagnostic::error(
                 "envc::rules::prod-advanced-security",
                 "Cognito advanced security cannot be turned off in a PROD environment",
             )
-            .label("must be `#true` for tier PROD"),
+            .label(format!("must be `{on}` for tier PROD")),
         );
     }
     if let Some(u) = &p.user_pool

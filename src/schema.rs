@@ -18,7 +18,7 @@ use schemars::{JsonSchema, schema_for};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::diag::{Diagnostic, Span, nearest};
+use crate::diag::{Diagnostic, Span, Syntax, nearest};
 use crate::load::{Document, escape_pointer, unescape_pointer};
 
 /// Environment tier. PROD gets the strictest defaults and rules.
@@ -50,10 +50,12 @@ impl<T: Clone> OneOrMany<T> {
 
 /// An e-mail address.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(extend("patternErrorMessage" = "an e-mail address such as `ops@example.com`"))]
 pub struct Email(#[schemars(regex(pattern = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"))] pub String);
 
 /// An AWS region code such as `eu-west-1` (checked against the known regions by envc's rules).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(extend("patternErrorMessage" = "an AWS region code such as `eu-west-1`"))]
 pub struct RegionCode(#[schemars(regex(pattern = r"^[a-z]{2}(-[a-z]+)+-[0-9]$"))] pub String);
 
 /// An application feature flag value.
@@ -138,6 +140,7 @@ pub struct EnvironmentFile {
     pub cross_region_replication: Option<bool>,
     /// The AWS account the environment lives in; the provider is pinned to it.
     #[schemars(regex(pattern = r"^[0-9]{12}$"))]
+    #[schemars(extend("patternErrorMessage" = "a 12-digit AWS account ID such as `123456789012`"))]
     pub account_id: Option<String>,
     /// CloudWatch Logs retention in days (one of CloudWatch's allowed values). Default by tier: DEV 14, SIT/UAT 30, STAGING 90, PROD 365.
     #[schemars(extend("enum" = LOG_RETENTION_DAYS))]
@@ -254,6 +257,7 @@ pub struct Route {
 pub struct Api {
     /// Stage name, e.g. `v1`.
     #[schemars(regex(pattern = r"^[a-zA-Z0-9_]{1,64}$"))]
+    #[schemars(extend("patternErrorMessage" = "1 to 64 letters, digits or `_`"))]
     pub stage: String,
     /// Throttling burst limit (requests).
     #[schemars(range(min = 1))]
@@ -332,9 +336,11 @@ pub struct ProjectFile {
     pub schema: Option<String>,
     /// Project name (lowercase, digits, dashes); used in SSM paths and state keys.
     #[schemars(regex(pattern = r"^[a-z][a-z0-9-]{0,39}$"))]
+    #[schemars(extend("patternErrorMessage" = "a lowercase letter, then up to 39 lowercase letters, digits or `-`"))]
     pub project: String,
     /// Short prefix of every generated AWS name (`<prefix>-<env>-<name>`). Default: the project name.
     #[schemars(regex(pattern = r"^[a-z][a-z0-9-]{0,19}$"))]
+    #[schemars(extend("patternErrorMessage" = "a lowercase letter, then up to 19 lowercase letters, digits or `-`"))]
     pub prefix: Option<String>,
     /// Tags of every resource (provider `default_tags`).
     pub tags: Option<BTreeMap<String, String>>,
@@ -460,15 +466,40 @@ fn dotted(pointer: &str) -> String {
 fn schema_at<'a>(root: &'a Value, pointer: &str) -> Option<&'a Value> {
     let mut cur = resolve(root, root);
     for seg in pointer.split('/').skip(1) {
-        let seg = unescape_pointer(seg);
-        let next = cur
-            .get("properties")
-            .and_then(|p| p.get(&seg))
-            .or_else(|| cur.get("additionalProperties").filter(|v| v.is_object()))
-            .or_else(|| cur.get("items"))?;
-        cur = resolve(root, next);
+        cur = resolve(root, step(root, cur, &unescape_pointer(seg))?);
     }
     Some(cur)
+}
+
+/// The schema of the child `seg` of a value with schema `s`; of the first
+/// alternative that has one when `s` is an `anyOf` (one value or a list of them).
+fn step<'a>(root: &'a Value, s: &'a Value, seg: &str) -> Option<&'a Value> {
+    s.get("properties")
+        .and_then(|p| p.get(seg))
+        .or_else(|| s.get("additionalProperties").filter(|v| v.is_object()))
+        .or_else(|| s.get("items"))
+        .or_else(|| {
+            s.get("anyOf")
+                .and_then(Value::as_array)?
+                .iter()
+                .find_map(|alt| step(root, deref(root, alt), seg))
+        })
+}
+
+/// Follow `$ref`s only.
+fn deref<'a>(root: &'a Value, mut s: &'a Value) -> &'a Value {
+    for _ in 0..16 {
+        match s
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix('#'))
+            .and_then(|p| root.pointer(p))
+        {
+            Some(t) => s = t,
+            None => break,
+        }
+    }
+    s
 }
 
 fn resolve<'a>(root: &'a Value, mut s: &'a Value) -> &'a Value {
@@ -479,13 +510,14 @@ fn resolve<'a>(root: &'a Value, mut s: &'a Value) -> &'a Value {
                 None => return s,
             }
         } else if let Some(alts) = s.get("anyOf").and_then(Value::as_array) {
-            // Option<T> is `anyOf [T, null]`: look through to T.
-            match alts
+            // Option<T> is `anyOf [T, null]`: look through to T. Real
+            // alternatives (one value or a list) stay, for `step` to choose from.
+            let mut real = alts
                 .iter()
-                .find(|a| a.get("type") != Some(&Value::from("null")))
-            {
-                Some(t) => s = t,
-                None => return s,
+                .filter(|a| a.get("type") != Some(&Value::from("null")));
+            match (real.next(), real.next()) {
+                (Some(t), None) => s = t,
+                _ => return s,
             }
         } else {
             return s;
@@ -505,7 +537,7 @@ fn type_name(v: &Value) -> &'static str {
     }
 }
 
-fn expected_from_schema(s: &Value) -> String {
+fn expected_from_schema(s: &Value, syntax: Syntax) -> String {
     if let Some(opts) = s.get("enum").and_then(Value::as_array) {
         return format!("one of {}", list_values(opts));
     }
@@ -514,25 +546,28 @@ fn expected_from_schema(s: &Value) -> String {
         .or_else(|| s.get("oneOf"))
         .and_then(Value::as_array)
     {
-        let names: Vec<String> = alts.iter().map(expected_from_schema).collect();
+        let names: Vec<String> = alts
+            .iter()
+            .map(|a| expected_from_schema(a, syntax))
+            .collect();
         return names.join(" or ");
     }
     match s.get("type") {
-        Some(Value::String(t)) => describe_type(t),
+        Some(Value::String(t)) => describe_type(t, syntax),
         Some(Value::Array(ts)) => ts
             .iter()
             .filter_map(Value::as_str)
             .filter(|t| *t != "null")
-            .map(describe_type)
+            .map(|t| describe_type(t, syntax))
             .collect::<Vec<_>>()
             .join(" or "),
         _ => "a value".to_string(),
     }
 }
 
-fn describe_type(t: &str) -> String {
+fn describe_type(t: &str, syntax: Syntax) -> String {
     match t {
-        "boolean" => "a boolean (`#true` or `#false`)".into(),
+        "boolean" => syntax.boolean(),
         "string" => "a string".into(),
         "integer" => "a whole number".into(),
         "number" => "a number".into(),
@@ -673,8 +708,11 @@ fn to_diagnostic(
             d
         }
         K::Type { .. } | K::AnyOf { .. } | K::OneOfNotValid { .. } => {
-            let expected = schema_at(schema, pointer)
-                .map_or_else(|| "another type".to_string(), expected_from_schema);
+            let syntax = Syntax::of(&here.file);
+            let expected = schema_at(schema, pointer).map_or_else(
+                || "another type".to_string(),
+                |s| expected_from_schema(s, syntax),
+            );
             Diagnostic::error(
                 "envc::schema::type",
                 format!("{what} must be {expected}, found {}", type_name(instance)),
@@ -683,9 +721,43 @@ fn to_diagnostic(
             .label(format!("expected {expected}"))
         }
         K::Pattern { pattern } => {
-            Diagnostic::error("envc::schema::pattern", format!("invalid value for {what}"))
-                .at(here)
-                .label(format!("does not match `{pattern}`"))
+            // Say what is expected in words (the schema's `patternErrorMessage`,
+            // which JSON editors show too); the regex only when there are none.
+            // The schema that holds the pattern: the value's, or one of its alternatives'.
+            let at = schema_at(schema, pointer).and_then(|s| {
+                std::iter::once(s)
+                    .chain(
+                        s.get("anyOf")
+                            .and_then(Value::as_array)
+                            .into_iter()
+                            .flatten(),
+                    )
+                    .map(|a| deref(schema, a))
+                    .find(|a| a.get("pattern").and_then(Value::as_str) == Some(pattern.as_str()))
+            });
+            let expected = at
+                .and_then(|s| s.get("patternErrorMessage"))
+                .and_then(Value::as_str)
+                .map_or_else(|| format!("a value matching `{pattern}`"), str::to_string);
+            let got = instance.as_str().unwrap_or_default();
+            let is_region = at.is_some_and(|s| {
+                schema
+                    .pointer("/$defs/RegionCode")
+                    .is_some_and(|r| std::ptr::eq(s, r))
+            });
+            let help = if is_region {
+                nearest(got, crate::aws::REGIONS.iter().copied())
+                    .map(|n| format!("did you mean `{n}`?"))
+            } else {
+                None
+            };
+            Diagnostic::error(
+                "envc::schema::pattern",
+                format!("invalid value `{got}` for {what}"),
+            )
+            .at(here)
+            .label(format!("expected {expected}"))
+            .help_opt(help)
         }
         K::Minimum { limit } | K::ExclusiveMinimum { limit } => {
             Diagnostic::error("envc::schema::range", format!("{what} is too small"))
