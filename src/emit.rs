@@ -18,6 +18,11 @@
 //!
 //! Unchanged files are not rewritten (their mtime stays). Emit does not
 //! compile and does not render differences: that is [`crate::diff`].
+//!
+//! A build also keeps [`MANIFEST`] at the top of the tree: the digest of every
+//! file it wrote. A generated file whose bytes no longer match it was edited by
+//! hand since, and a build that overwrites or removes such a file names it.
+//! The manifest is build bookkeeping, not compiler output: `diff` ignores it.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -32,6 +37,38 @@ pub struct Summary {
     pub written: Vec<String>,
     pub unchanged: usize,
     pub removed: Vec<String>,
+    /// Written or removed files that had been edited by hand since envc wrote them.
+    pub edited: Vec<String>,
+}
+
+/// The build manifest's path in the output directory.
+pub const MANIFEST: &str = ".envc-manifest";
+
+/// A stable digest of a generated file's bytes, as the manifest records it
+/// (xxh3: hand edits are not adversarial, and 19 MB hash in milliseconds).
+fn stable_digest(bytes: &[u8]) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(bytes)
+}
+
+/// Parse a manifest: `<16 hex digits>  <path>` lines after the header.
+fn parse_manifest(text: &str) -> BTreeMap<String, u64> {
+    text.lines()
+        .filter_map(|l| {
+            let (hash, path) = l.split_once("  ")?;
+            Some((path.to_string(), u64::from_str_radix(hash, 16).ok()?))
+        })
+        .collect()
+}
+
+fn render_manifest(entries: &BTreeMap<String, u64>) -> String {
+    let mut out = format!(
+        "{HEADER}\n# The xxh3 digest of every file envc wrote here: a file that no longer\n\
+         # matches was edited by hand, and `envc build` says so when it replaces it.\n"
+    );
+    for (path, hash) in entries {
+        out.push_str(&format!("{hash:016x}  {path}\n"));
+    }
+    out
 }
 
 #[derive(Debug)]
@@ -121,6 +158,8 @@ pub struct Scan {
     pub files: BTreeMap<String, Digest>,
     /// Temporaries left by a killed build.
     temps: Vec<PathBuf>,
+    /// The build manifest, by relative path (empty when there is none).
+    manifest: BTreeMap<String, u64>,
 }
 
 /// One walk of `out`: the generated files in scope (read once each, into one
@@ -129,10 +168,17 @@ pub struct Scan {
 pub fn scan_tree(out: &Path, in_scope: &dyn Fn(&str) -> bool) -> Result<Scan, EmitError> {
     let mut files = BTreeMap::new();
     let mut temps = Vec::new();
+    let mut manifest = BTreeMap::new();
     let mut buf = Vec::new();
     walk(out, &mut |rel, path, name| {
         if is_temp(name) {
             temps.push(path.to_path_buf());
+        } else if rel == MANIFEST {
+            if let Ok(text) = fs::read_to_string(path)
+                && is_generated(text.as_bytes())
+            {
+                manifest = parse_manifest(&text);
+            }
         } else if in_scope(rel) {
             buf.clear();
             fs::File::open(path)
@@ -144,7 +190,11 @@ pub fn scan_tree(out: &Path, in_scope: &dyn Fn(&str) -> bool) -> Result<Scan, Em
         }
         Ok(())
     })?;
-    Ok(Scan { files, temps })
+    Ok(Scan {
+        files,
+        temps,
+        manifest,
+    })
 }
 
 /// A file's bytes as text for display: invalid UTF-8 is replaced, valid text is not copied.
@@ -262,8 +312,42 @@ pub fn apply(
     Scan {
         files: existing,
         temps,
+        manifest,
     }: Scan,
 ) -> Result<Summary, EmitError> {
+    // The new manifest: this build's files, and what the old one says of files
+    // out of scope (a build of some environments leaves the others alone).
+    let mut sums: BTreeMap<String, u64> = manifest
+        .iter()
+        .filter(|(p, _)| !files.contains_key(*p) && !existing.contains_key(*p))
+        .map(|(p, h)| (p.clone(), *h))
+        .collect();
+    let entries: Vec<(&String, &String)> = files.iter().collect();
+    sums.extend(
+        entries
+            .iter()
+            .zip(crate::par_map(&entries, |(_, text)| {
+                stable_digest(text.as_bytes())
+            }))
+            .map(|((p, _), h)| ((*p).clone(), h)),
+    );
+    let mut files = files.clone();
+    files.insert(MANIFEST.to_string(), render_manifest(&sums));
+    let mut existing = existing;
+    if let Ok(bytes) = fs::read(out.join(MANIFEST))
+        && is_generated(&bytes)
+    {
+        existing.insert(MANIFEST.to_string(), digest(&bytes));
+    }
+    // A file about to be replaced or removed that no longer matches what the
+    // manifest says envc wrote was edited by hand.
+    let edited_by_hand = |rel: &str| -> bool {
+        let Some(wrote) = manifest.get(rel) else {
+            return false;
+        };
+        fs::read(out.join(rel)).is_ok_and(|b| stable_digest(&b) != *wrote)
+    };
+    let files = &files;
     // Temporaries of a build that was killed are ours: clear them first.
     for t in temps {
         let _ = fs::remove_file(t);
@@ -296,6 +380,17 @@ pub fn apply(
     if !clashes.is_empty() {
         return Err(EmitError::Clash(clashes));
     }
+    let stale: Vec<&String> = existing
+        .keys()
+        .filter(|p| !files.contains_key(*p))
+        .collect();
+    summary.edited = changed
+        .iter()
+        .map(|(rel, _)| *rel)
+        .chain(stale.iter().copied())
+        .filter(|rel| existing.contains_key(*rel) && edited_by_hand(rel))
+        .cloned()
+        .collect();
     // Stage every write (on both cores: the cost is the kernel's), then rename.
     let staged = crate::par_map(&changed, |(rel, text)| {
         write_temp(&out.join(rel), text.as_bytes())
@@ -317,10 +412,16 @@ pub fn apply(
     }) {
         r?;
     }
-    summary
-        .written
-        .extend(changed.iter().map(|(rel, _)| (*rel).clone()));
-    for rel in existing.keys().filter(|p| !files.contains_key(*p)) {
+    summary.written.extend(
+        changed
+            .iter()
+            .map(|(rel, _)| (*rel).clone())
+            .filter(|rel| rel != MANIFEST),
+    );
+    if !changed.iter().any(|(rel, _)| *rel == MANIFEST) {
+        summary.unchanged -= 1;
+    }
+    for rel in stale {
         let path = out.join(rel);
         fs::remove_file(&path).map_err(|e| EmitError::Io(path.clone(), e))?;
         // Drop directories the removal emptied (never `out` itself or above).

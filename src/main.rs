@@ -317,14 +317,99 @@ fn build(cli: &Cli, out: &Out, dir: &Option<PathBuf>, envs: &[String]) -> Result
     }
     .map_err(io_error)?;
     let summary = emit::apply(&target, &compiled.files, existing).map_err(io_error)?;
-    out.info(format!(
-        "envc: {} written, {} unchanged, {} removed ({})",
-        summary.written.len(),
-        summary.unchanged,
-        summary.removed.len(),
-        target.display()
-    ));
+    if !summary.edited.is_empty() {
+        out.warn(format!(
+            "{} generated file{} had been edited by hand since envc wrote {}; the edits were replaced (git diff shows them): {}",
+            summary.edited.len(),
+            if summary.edited.len() == 1 { "" } else { "s" },
+            if summary.edited.len() == 1 { "it" } else { "them" },
+            summary.edited.join(", ")
+        ));
+    }
+    for line in build_report(&target, &compiled.files, &summary) {
+        out.info(line);
+    }
     Ok(())
+}
+
+/// What a build gave the user: the tree, its modules and roots, which of them
+/// changed, then the file counts.
+fn build_report(target: &Path, files: &BTreeMap<String, String>, s: &emit::Summary) -> Vec<String> {
+    // The part of the tree a path belongs to: `modules/<m>` or `environments/<env>`.
+    let part = |path: &str| -> Option<(String, String)> {
+        let mut it = path.splitn(3, '/');
+        let (kind, name) = (it.next()?, it.next()?);
+        it.next()?;
+        Some((kind.to_string(), name.to_string()))
+    };
+    let mut parts: BTreeMap<String, BTreeMap<String, &str>> = BTreeMap::new();
+    for p in files.keys().filter_map(|p| part(p)) {
+        parts.entry(p.0).or_default().insert(p.1, "up to date");
+    }
+    for (path, what) in s
+        .written
+        .iter()
+        .map(|p| (p, "written"))
+        .chain(s.removed.iter().map(|p| (p, "written")))
+    {
+        if let Some((kind, name)) = part(path)
+            && let Some(state) = parts.get_mut(&kind).and_then(|m| m.get_mut(&name))
+        {
+            *state = what;
+        }
+    }
+    let count = |kind: &str| parts.get(kind).map_or(0, BTreeMap::len);
+    let shown = target.display().to_string();
+    let mut lines = vec![format!(
+        "envc: {}/ — {} module{}, {} environment root{}",
+        shown
+            .strip_prefix("./")
+            .unwrap_or(&shown)
+            .trim_end_matches('/'),
+        count("modules"),
+        if count("modules") == 1 { "" } else { "s" },
+        count("environments"),
+        if count("environments") == 1 { "" } else { "s" },
+    )];
+    for (kind, label) in [("modules", "modules:"), ("environments", "roots:  ")] {
+        let Some(names) = parts.get(kind) else {
+            continue;
+        };
+        let mut groups = Vec::new();
+        for state in ["written", "up to date"] {
+            let these: Vec<&str> = names
+                .iter()
+                .filter(|(_, s)| **s == state)
+                .map(|(n, _)| n.as_str())
+                .collect();
+            if !these.is_empty() {
+                groups.push(format!("{} {state}", name_list(&these)));
+            }
+        }
+        lines.push(format!("  {label} {}", groups.join("; ")));
+    }
+    lines.push(format!(
+        "  {} file{} written, {} unchanged, {} removed",
+        s.written.len(),
+        if s.written.len() == 1 { "" } else { "s" },
+        s.unchanged,
+        s.removed.len()
+    ));
+    lines
+}
+
+/// `a, b, c`, or `a, b, … and 992 more` for long lists.
+fn name_list(names: &[&str]) -> String {
+    const SHOWN: usize = 6;
+    if names.len() <= SHOWN {
+        names.join(", ")
+    } else {
+        format!(
+            "{} and {} more",
+            names[..SHOWN].join(", "),
+            names.len() - SHOWN
+        )
+    }
 }
 
 /// The tree `diff` compares with: scanned on disk, or as committed at a revision.
@@ -356,7 +441,7 @@ fn committed_tree(
     let files = envc::git::files_at(&cli.project, rev, &sub.to_string_lossy())?;
     Ok(files
         .into_iter()
-        .filter(|(p, b)| scope(p) && emit::is_generated(b))
+        .filter(|(p, b)| p != emit::MANIFEST && scope(p) && emit::is_generated(b))
         .map(|(p, b)| (p, emit::text_of(b)))
         .collect())
 }
@@ -414,6 +499,9 @@ fn diff_cmd(
     };
     let _ = std::io::stdout().write_all(text.as_bytes());
     if diffs.is_empty() {
+        if !out.quiet {
+            eprintln!("envc: no differences");
+        }
         Ok(())
     } else {
         Err(INVALID)

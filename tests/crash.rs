@@ -72,7 +72,7 @@ fn sigkill_mid_build_leaves_old_or_new_files_only() {
                 continue; // not read by Terraform; removed by the next build
             }
             assert!(
-                name.ends_with(".tf") || name.ends_with(".tfvars"),
+                name.ends_with(".tf") || name.ends_with(".tfvars") || name == ".envc-manifest",
                 "unexpected file {path}"
             );
             let is_old = old.get(path) == Some(bytes);
@@ -123,7 +123,9 @@ fn concurrent_builds_never_interleave() {
         String::from_utf8_lossy(&b.stdout).into_owned(),
     ];
     assert_eq!(
-        outs.iter().filter(|o| o.contains(" 0 written")).count(),
+        outs.iter()
+            .filter(|o| o.contains(" 0 files written"))
+            .count(),
         1,
         "{outs:?}"
     );
