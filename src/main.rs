@@ -50,47 +50,60 @@ enum Color {
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
 enum DiffFormat {
+    /// `---`/`+++` headers and hunks, like `git diff`.
     Unified,
+    /// One line per file with +/- counts, like `git diff --stat`.
     Stat,
+    /// For pull-request comments and `$GITHUB_STEP_SUMMARY`.
     Markdown,
+    /// For machines.
     Json,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
 enum AffectedFormat {
+    /// One line per environment: its name, a tab, why.
     Text,
+    /// An object: environment → why.
     Json,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
 enum DiagFormat {
+    /// Errors with the source line underlined, on stderr.
     Human,
+    /// A JSON array of {file, line, column, code, severity, message, label, help}, on stdout.
     Json,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
 enum ShowFormat {
+    /// The JSON view of the resolved environment.
     Json,
+    /// A self-contained KDL environment file.
     Kdl,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Compile and write the Terraform tree.
+    /// Compile the inputs and write the Terraform tree.
     Build {
         /// Output directory [default: <PROJECT-DIR>/terraform].
-        #[arg(long)]
+        #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
-        /// Only this environment (repeatable); modules are always built.
+        /// Only this environment's root (repeatable); modules are always built.
         #[arg(long = "env", value_name = "NAME")]
         envs: Vec<String>,
     },
-    /// Compare the generated tree with the one on disk (exit 1 when they differ).
+    /// Compare the tree the inputs produce with the one on disk (exit 1 when they differ).
     Diff {
-        #[arg(long)]
+        /// The tree to compare with [default: <PROJECT-DIR>/terraform].
+        #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Only this environment's root (repeatable); modules are always compared.
         #[arg(long = "env", value_name = "NAME")]
         envs: Vec<String>,
+        /// How to print the differences.
         #[arg(long, value_enum, default_value_t = DiffFormat::Unified)]
         format: DiffFormat,
         /// Compare with the tree as committed at this git revision instead of the working tree.
@@ -99,8 +112,10 @@ enum Command {
     },
     /// List the environments whose generated output differs between the inputs at a git revision and the working tree.
     Affected {
+        /// The revision to compare with, e.g. `origin/main` (any git revision).
         #[arg(long, value_name = "GIT-REF")]
         base: String,
+        /// How to print the list.
         #[arg(long, value_enum, default_value_t = AffectedFormat::Text)]
         format: AffectedFormat,
     },
@@ -110,13 +125,14 @@ enum Command {
         /// chain and envc.kdl). Paths as you type them: absolute, or relative to the
         /// current directory or to the project directory.
         files: Vec<PathBuf>,
+        /// How to print errors.
         #[arg(long, value_enum, default_value_t = DiagFormat::Human)]
         format: DiagFormat,
     },
     /// Write (or check) schemas/*.json.
     Schema {
         /// Output directory [default: <PROJECT-DIR>/schemas].
-        #[arg(long)]
+        #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
         /// Exit 1 if the files on disk are not current; write nothing.
         #[arg(long)]
@@ -124,7 +140,9 @@ enum Command {
     },
     /// Print an environment as resolved after `extends` and defaults.
     Show {
+        /// The environment: the stem of its file in environments/ (e.g. `prod`).
         env: String,
+        /// How to print it.
         #[arg(long, value_enum, default_value_t = ShowFormat::Json)]
         format: ShowFormat,
     },
@@ -134,6 +152,13 @@ enum Command {
         /// (`-C`) [default: the project directory].
         dir: Option<PathBuf>,
     },
+    /// Print a shell completion script: `envc completions bash > /etc/bash_completion.d/envc`.
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
+    },
+    /// Print envc's manual page (roff): `envc man > /usr/local/share/man/man1/envc.1`.
+    Man,
 }
 
 const OK: u8 = 0;
@@ -199,7 +224,7 @@ impl Out {
     }
     fn info(&self, msg: impl std::fmt::Display) {
         if !self.quiet {
-            println!("{msg}");
+            stdout(&format!("{msg}\n"));
         }
     }
 }
@@ -258,6 +283,14 @@ fn run(cli: &Cli) -> u8 {
         Command::Validate { files, format } => validate(cli, &out, files, *format),
         Command::Schema { out: dir, check } => schema_cmd(cli, &out, dir, *check),
         Command::Show { env, format } => show(cli, &out, env, *format),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut cmd, "envc", &mut script);
+            stdout(&String::from_utf8_lossy(&script));
+            Ok(())
+        }
+        Command::Man => man(&out),
         Command::Init { dir } => init(
             &out,
             &cli.project.join(dir.as_deref().unwrap_or(Path::new("."))),
@@ -497,7 +530,7 @@ fn diff_cmd(
         DiffFormat::Markdown => diff::render_markdown(&diffs, 60_000),
         DiffFormat::Json => diff::render_json(&diffs),
     };
-    let _ = std::io::stdout().write_all(text.as_bytes());
+    stdout(&text);
     if diffs.is_empty() {
         if !out.quiet {
             eprintln!("envc: no differences");
@@ -524,12 +557,13 @@ fn affected(cli: &Cli, out: &Out, base: &str, format: AffectedFormat) -> Result<
     })?;
     let report = envc::affected(&then.files, &now.files);
     match format {
-        AffectedFormat::Json => {
-            println!("{}", serde_json::to_string_pretty(&report).expect("json"))
-        }
+        AffectedFormat::Json => stdout(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&report).expect("json")
+        )),
         AffectedFormat::Text => {
             for (env, why) in &report {
-                println!("{env}\t{}", why.join(","));
+                stdout(&format!("{env}\t{}\n", why.join(",")));
             }
         }
     }
@@ -562,7 +596,7 @@ fn validate(cli: &Cli, out: &Out, files: &[PathBuf], format: DiagFormat) -> Resu
         envc::validate(&inputs, &named)
     };
     match format {
-        DiagFormat::Json => print!("{}", report::to_json(&v.diagnostics, &v.sources)),
+        DiagFormat::Json => stdout(&report::to_json(&v.diagnostics, &v.sources)),
         DiagFormat::Human => eprint!(
             "{}{}",
             report::to_human(&v.diagnostics, &v.sources, out.color_err),
@@ -698,8 +732,11 @@ fn show(cli: &Cli, out: &Out, env: &str, format: ShowFormat) -> Result<(), u8> {
     let mut value = serde_json::to_value(e.resolved_file()).expect("environments serialize");
     drop_nulls(&mut value);
     match format {
-        ShowFormat::Json => println!("{}", serde_json::to_string_pretty(&value).expect("json")),
-        ShowFormat::Kdl => print!("{}", envc::load::to_kdl(&value)),
+        ShowFormat::Json => stdout(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&value).expect("json")
+        )),
+        ShowFormat::Kdl => stdout(&envc::load::to_kdl(&value)),
     }
     Ok(())
 }
@@ -780,6 +817,51 @@ fn init(out: &Out, dir: &Path) -> Result<(), u8> {
         dir.display()
     ));
     Ok(())
+}
+
+/// The manual page: envc's help as roff, every subcommand in one page.
+fn man(out: &Out) -> Result<(), u8> {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let mut page = Vec::new();
+    let man = clap_mangen::Man::new(cmd.clone());
+    let written = man
+        .render_title(&mut page)
+        .and_then(|()| man.render_name_section(&mut page))
+        .and_then(|()| man.render_synopsis_section(&mut page))
+        .and_then(|()| man.render_description_section(&mut page))
+        .and_then(|()| man.render_options_section(&mut page))
+        .and_then(|()| {
+            // Each subcommand's own synopsis and options, under its own heading.
+            for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+                let name = format!("envc {}", sub.get_name());
+                page.extend_from_slice(format!(".SH \"{}\"\n", name.to_uppercase()).as_bytes());
+                let man = clap_mangen::Man::new(sub.clone().bin_name(name));
+                man.render_synopsis_section(&mut page)?;
+                man.render_description_section(&mut page)?;
+                man.render_options_section(&mut page)?;
+            }
+            Ok(())
+        })
+        .and_then(|()| {
+            page.extend_from_slice(
+                b".SH \"EXIT STATUS\"\n.TP\n0\nsuccess; for \\fBdiff\\fR, no differences\n\
+                  .TP\n1\ninvalid input (\\fBbuild\\fR, \\fBvalidate\\fR, \\fBshow\\fR); differences found (\\fBdiff\\fR); stale schemas (\\fBschema --check\\fR)\n\
+                  .TP\n2\nusage error, I/O error, a clash with a file envc did not generate; for \\fBdiff\\fR, could not compare\n",
+            );
+            man.render_version_section(&mut page)
+        });
+    written.map_err(|e| {
+        out.error(e);
+        TROUBLE
+    })?;
+    stdout(&String::from_utf8_lossy(&page));
+    Ok(())
+}
+
+/// Write to stdout. A closed pipe (`envc diff | head`) is not an error worth a
+/// message, and never a panic as `println!` would make it.
+fn stdout(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
 /// Unset optional keys serialize as `null`; a resolved view leaves them out.
