@@ -37,11 +37,41 @@ use serde_json::Value;
 ///   value spans several lines stands alone.
 pub fn encode(value: &Value, indent: usize) -> String {
     let mut out = String::new();
-    write_value(&mut out, value, indent);
+    write_value(&mut out, value, indent, None);
     out
 }
 
-fn write_value(out: &mut String, value: &Value, indent: usize) {
+/// Where [`encode_traced`] wrote each element: byte offset into the text, the element's
+/// JSON pointer relative to the encoded value, and whether it is a leaf (else the key of
+/// an object entry whose value spans several lines).
+pub type Placed = Vec<(usize, String, bool)>;
+
+/// [`encode`], saying where each element of `value` went (for provenance: an element
+/// of a multi-line object lands on its own line).
+pub fn encode_traced(value: &Value, indent: usize) -> (String, Placed) {
+    let mut out = String::new();
+    let mut placed = Placed::new();
+    write_value(&mut out, value, indent, Some((String::new(), &mut placed)));
+    (out, placed)
+}
+
+/// The pointer of the element being written and where to record elements, when tracing.
+type Tracing<'a> = Option<(String, &'a mut Placed)>;
+
+fn child<'a>(t: &'a mut Tracing<'_>, token: &str) -> Tracing<'a> {
+    t.as_mut().map(|(ptr, placed)| {
+        let token = token.replace('~', "~0").replace('/', "~1");
+        (format!("{ptr}/{token}"), &mut **placed)
+    })
+}
+
+fn write_value(out: &mut String, value: &Value, indent: usize, mut t: Tracing<'_>) {
+    let is_leaf = !value.is_object() && !value.is_array();
+    if let Some((ptr, placed)) = &mut t
+        && (is_leaf || is_multiline(value))
+    {
+        placed.push((out.len(), ptr.clone(), is_leaf));
+    }
     match value {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -54,15 +84,15 @@ fn write_value(out: &mut String, value: &Value, indent: usize) {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                write_value(out, item, indent);
+                write_value(out, item, indent, child(&mut t, &i.to_string()));
             }
             out.push(']');
         }
         Value::Array(items) => {
             out.push_str("[\n");
-            for item in items {
+            for (i, item) in items.iter().enumerate() {
                 pad(out, indent + 2);
-                write_value(out, item, indent + 2);
+                write_value(out, item, indent + 2, child(&mut t, &i.to_string()));
                 out.push_str(",\n");
             }
             pad(out, indent);
@@ -70,16 +100,17 @@ fn write_value(out: &mut String, value: &Value, indent: usize) {
         }
         Value::Object(map) if map.is_empty() => out.push_str("{}"),
         Value::Object(map) => {
-            let entries: Vec<(String, &Value)> = map.iter().map(|(k, v)| (key(k), v)).collect();
+            let entries: Vec<(&String, String, &Value)> =
+                map.iter().map(|(k, v)| (k, key(k), v)).collect();
             out.push_str("{\n");
             let mut i = 0;
             while i < entries.len() {
-                if is_multiline(entries[i].1) {
-                    let (k, v) = &entries[i];
+                if is_multiline(entries[i].2) {
+                    let (name, k, v) = &entries[i];
                     pad(out, indent + 2);
                     out.push_str(k);
                     out.push_str(" = ");
-                    write_value(out, v, indent + 2);
+                    write_value(out, v, indent + 2, child(&mut t, name));
                     out.push('\n');
                     i += 1;
                     continue;
@@ -87,16 +118,16 @@ fn write_value(out: &mut String, value: &Value, indent: usize) {
                 // A run of single-line entries: their `=` line up.
                 let end = entries[i..]
                     .iter()
-                    .position(|(_, v)| is_multiline(v))
+                    .position(|(_, _, v)| is_multiline(v))
                     .map_or(entries.len(), |p| i + p);
-                let widest = entries[i..end].iter().map(|(k, _)| width(k)).max();
+                let widest = entries[i..end].iter().map(|(_, k, _)| width(k)).max();
                 let widest = widest.unwrap_or(0);
-                for (k, v) in &entries[i..end] {
+                for (name, k, v) in &entries[i..end] {
                     pad(out, indent + 2);
                     out.push_str(k);
                     pad(out, widest - width(k) + 1);
                     out.push_str("= ");
-                    write_value(out, v, indent + 2);
+                    write_value(out, v, indent + 2, child(&mut t, name));
                     out.push('\n');
                 }
                 i = end;

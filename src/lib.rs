@@ -17,14 +17,17 @@ pub mod aws;
 pub mod diag;
 pub mod diff;
 pub mod emit;
+pub mod explain;
 pub mod format;
 pub mod git;
 pub mod load;
 pub mod model;
+pub mod origin;
 pub mod render;
 pub mod report;
 pub mod rules;
 pub mod schema;
+pub mod trace;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -183,6 +186,45 @@ pub struct Failed {
 /// Compile a project. `only` restricts the environments compiled (all when empty);
 /// modules are always compiled.
 pub fn compile(inputs: &Inputs, only: &[String]) -> Result<Compiled, Failed> {
+    compile_with(inputs, only, Checks::All, false).map(|(c, _)| c)
+}
+
+/// Which checks [`compile_with`] runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Checks {
+    /// Everything: what `build` does.
+    All,
+    /// The schema but not the semantic rules. For provenance tests, which must render
+    /// inputs that the rules refuse (a lifecycle day moved past the next one) to show
+    /// that a line depends on them; never for writing a tree.
+    SchemaOnly,
+}
+
+/// [`compile`] with a choice of checks. [`Checks::SchemaOnly`] is for provenance tests.
+pub fn compile_checked(
+    inputs: &Inputs,
+    only: &[String],
+    checks: Checks,
+) -> Result<Compiled, Failed> {
+    compile_with(inputs, only, checks, false).map(|(c, _)| c)
+}
+
+/// What [`compile_with`] keeps beyond [`Compiled`]: the documents the models were
+/// resolved from, for [`explain`].
+pub(crate) struct Kept {
+    pub project: Document,
+    /// Per environment: its merged document and the `extends` links of its chain.
+    pub environments: BTreeMap<String, (Document, Vec<origin::Link>)>,
+}
+
+/// [`compile`], with a choice of checks; with `keep`, also returns the documents
+/// (otherwise freed before rendering: with many environments they weigh).
+pub(crate) fn compile_with(
+    inputs: &Inputs,
+    only: &[String],
+    checks: Checks,
+    keep: bool,
+) -> Result<(Compiled, Kept), Failed> {
     let mut sources = Sources::default();
     for (path, text) in &inputs.files {
         let p: Arc<str> = path.as_str().into();
@@ -268,40 +310,90 @@ pub fn compile(inputs: &Inputs, only: &[String]) -> Result<Compiled, Failed> {
                 .map_err(|e| errors.extend(e))
                 .ok()?;
             let project = model::resolve_project(&file);
-            let found = rules::check_project(&project, &doc);
+            let found = match checks {
+                Checks::All => rules::check_project(&project, &doc),
+                Checks::SchemaOnly => Vec::new(),
+            };
             let ok = found.is_empty();
             errors.extend(found);
             ok.then_some((project, doc))
         });
 
     // Each environment: extends, schema, model, rules — in parallel, stopping between stages.
-    let per_env = par_map(&names, |name| -> Result<Environment, Vec<Diagnostic>> {
-        if !chain_loaded(name) {
-            return Err(Vec::new());
-        }
-        let doc = load::resolve_extends(name, &env_docs)?;
-        let file = schema::check::<schema::EnvironmentFile>(schema::Kind::Environment, &doc)?;
-        let Some((project, project_doc)) = &project else {
-            return Err(Vec::new());
-        };
-        let env = model::resolve_environment(project, name, &file);
-        let found = rules::check_environment(project, project_doc, &env, &doc);
-        if found.is_empty() {
-            Ok(env)
-        } else {
-            Err(found)
-        }
-    });
+    type EnvDoc = (Document, Vec<origin::Link>);
+    let per_env = par_map(
+        &names,
+        |name| -> Result<(Environment, Option<EnvDoc>), Vec<Diagnostic>> {
+            if !chain_loaded(name) {
+                return Err(Vec::new());
+            }
+            let doc = load::resolve_extends(name, &env_docs)?;
+            let file = schema::check::<schema::EnvironmentFile>(schema::Kind::Environment, &doc)?;
+            let Some((project, project_doc)) = &project else {
+                return Err(Vec::new());
+            };
+            let env = model::resolve_environment(project, name, &file);
+            let found = match checks {
+                Checks::All => rules::check_environment(project, project_doc, &env, &doc),
+                Checks::SchemaOnly => Vec::new(),
+            };
+            if !found.is_empty() {
+                return Err(found);
+            }
+            if !keep {
+                return Ok((env, None));
+            }
+            // The `extends` links of the chain, each with the file it leads to and the
+            // environment as it would be without that link (`None`: it would not compile).
+            let chain = extends_chain(name, &|stem| env_docs.get(stem).map(|d| &d.value));
+            let links = chain
+                .windows(2)
+                .filter_map(|w| {
+                    let link = origin::place(&env_docs[&w[0]], "/extends")?;
+                    let to = env_docs.get(&w[1])?.path.clone();
+                    let mut cut = env_docs.clone();
+                    if let Some(d) = cut.get_mut(&w[0]) {
+                        if let serde_json::Value::Object(m) = &mut d.value {
+                            m.shift_remove("extends");
+                        }
+                        d.spans.remove("/extends");
+                    }
+                    let without = load::resolve_extends(name, &cut)
+                        .ok()
+                        .and_then(|d| {
+                            schema::check::<schema::EnvironmentFile>(schema::Kind::Environment, &d)
+                                .ok()
+                        })
+                        .map(|f| {
+                            serde_json::to_value(model::resolve_environment(project, name, &f))
+                                .expect("the model serializes")
+                        });
+                    Some(origin::Link {
+                        to,
+                        place: link,
+                        without,
+                    })
+                })
+                .collect();
+            Ok((env, Some((doc, links))))
+        },
+    );
     let mut environments = Vec::with_capacity(names.len());
+    let mut kept_envs = BTreeMap::new();
     for r in per_env {
         match r {
-            Ok(env) => environments.push(env),
+            Ok((env, doc)) => {
+                if let Some(doc) = doc {
+                    kept_envs.insert(env.name.clone(), doc);
+                }
+                environments.push(env);
+            }
             Err(e) => errors.extend(e),
         }
     }
     // The documents (views and span maps) are not needed past the rules: free them before rendering.
     drop(env_docs);
-    let Some((project, _)) = project.filter(|_| errors.is_empty()) else {
+    let Some((project, project_doc)) = project.filter(|_| errors.is_empty()) else {
         return Err(fail(sorted(errors), &sources));
     };
 
@@ -323,12 +415,18 @@ pub fn compile(inputs: &Inputs, only: &[String]) -> Result<Compiled, Failed> {
     for root in par_map(&environments, |env| renderer.root(env)) {
         files.extend(root.map_err(internal)?);
     }
-    Ok(Compiled {
-        files,
-        project,
-        environments,
-        sources,
-    })
+    Ok((
+        Compiled {
+            files,
+            project,
+            environments,
+            sources,
+        },
+        Kept {
+            project: project_doc,
+            environments: kept_envs,
+        },
+    ))
 }
 
 /// The stems of an environment's `extends` chain, itself first, as far as the

@@ -84,6 +84,14 @@ enum ShowFormat {
     Kdl,
 }
 
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum ExplainFormat {
+    /// For people.
+    Text,
+    /// For machines (documented in docs/explain-and-docs.md).
+    Json,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Compile the inputs and write the Terraform tree.
@@ -118,6 +126,23 @@ enum Command {
         /// How to print the list.
         #[arg(long, value_enum, default_value_t = AffectedFormat::Text)]
         format: AffectedFormat,
+    },
+    /// Explain a line: a generated line's inputs, or the generated lines of an input line.
+    ///
+    /// `envc explain terraform/environments/prod/terraform.tfvars:12` names every input
+    /// place behind that line (through `extends`), the defaults and derivations it rests
+    /// on, or says it is template text. `envc explain environments/prod.kdl:3` lists
+    /// every generated line that depends on what line 3 says.
+    Explain {
+        /// `<file>:<line>`: a generated file (under the output directory) or an input
+        /// file, as you would type it, and a 1-based line number.
+        location: String,
+        /// The generated tree [default: <PROJECT-DIR>/terraform].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// How to print the answer.
+        #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+        format: ExplainFormat,
     },
     /// Check the inputs; write nothing.
     Validate {
@@ -281,6 +306,11 @@ fn run(cli: &Cli) -> u8 {
         } => diff_cmd(cli, &out, dir, envs, *format, against.as_deref()),
         Command::Affected { base, format } => affected(cli, &out, base, *format),
         Command::Validate { files, format } => validate(cli, &out, files, *format),
+        Command::Explain {
+            location,
+            out: dir,
+            format,
+        } => explain(cli, &out, location, dir, *format),
         Command::Schema { out: dir, check } => schema_cmd(cli, &out, dir, *check),
         Command::Show { env, format } => show(cli, &out, env, *format),
         Command::Completions { shell } => {
@@ -642,6 +672,136 @@ fn validate(cli: &Cli, out: &Out, files: &[PathBuf], format: DiagFormat) -> Resu
         out.info(format!("envc: {what}{note}"));
     }
     Ok(())
+}
+
+fn explain(
+    cli: &Cli,
+    out: &Out,
+    location: &str,
+    dir: &Option<PathBuf>,
+    format: ExplainFormat,
+) -> Result<(), u8> {
+    let usage = |msg: String| {
+        out.error(msg);
+        TROUBLE
+    };
+    let Some((path, line)) = location
+        .rsplit_once(':')
+        .and_then(|(p, l)| Some((p, l.parse::<usize>().ok().filter(|n| *n > 0)?)))
+    else {
+        return Err(usage(format!(
+            "`{location}` is not `<file>:<line>` (a file and a line number from 1)"
+        )));
+    };
+    let target = out_dir(cli, dir);
+    let inputs = read_inputs(&cli.project, out)?;
+    let traced = envc::explain::trace(&inputs, envc::Checks::All).map_err(|f| {
+        out.diagnostics(&f, "cannot explain");
+        INVALID
+    })?;
+    let shown_out = {
+        let t = target
+            .strip_prefix(&cli.project)
+            .unwrap_or(&target)
+            .to_string_lossy()
+            .trim_start_matches("./")
+            .to_string();
+        format!("{}/", t.trim_end_matches('/'))
+    };
+    let typed = Path::new(path);
+    // An input file of the project?
+    if let Ok(rel) = input_path(&cli.project, typed) {
+        if inputs
+            .files
+            .get(&rel)
+            .is_none_or(|t| t.lines().count() < line)
+        {
+            return Err(usage(format!("`{rel}` has no line {line}")));
+        }
+        let (places, lines) = traced.affected(&rel, line);
+        let text = match format {
+            ExplainFormat::Text => {
+                envc::explain::affected_to_text(&traced, &rel, line, &places, &lines, &shown_out)
+            }
+            ExplainFormat::Json => format!(
+                "{}\n",
+                serde_json::to_string_pretty(&envc::explain::affected_to_json(
+                    &traced, &rel, line, &places, &lines, &shown_out
+                ))
+                .expect("json")
+            ),
+        };
+        stdout(&text);
+        return Ok(());
+    }
+    // A generated file: relative to the current directory, the project or the tree.
+    let Some(rel) = generated_path(&cli.project, &target, typed) else {
+        return Err(usage(format!(
+            "`{path}` is neither an input of the project nor a file under `{}`",
+            target.display()
+        )));
+    };
+    let Some(generated) = traced.files.get(&rel) else {
+        return Err(usage(format!(
+            "`{path}` is not a file envc generates (from these inputs)"
+        )));
+    };
+    let Some(answer) = traced.line(&rel, line) else {
+        return Err(usage(format!(
+            "`{path}` has {} lines; there is no line {line}",
+            generated.text.lines().count()
+        )));
+    };
+    if let Ok(on_disk) = std::fs::read(target.join(&rel))
+        && emit::text_of(on_disk) != generated.text
+    {
+        out.warn(format!(
+            "`{path}` on disk differs from what the inputs generate (run `envc build`); this explains the generated line {line}"
+        ));
+    }
+    let shown = format!("{shown_out}{rel}");
+    let text = match format {
+        ExplainFormat::Text => envc::explain::to_text(&traced, &answer, &shown),
+        ExplainFormat::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&envc::explain::to_json(&traced, &answer, &shown))
+                .expect("json")
+        ),
+    };
+    stdout(&text);
+    Ok(())
+}
+
+/// The path relative to the output directory that `typed` names: taken from the
+/// current directory, the project directory or the output directory, whichever
+/// lands inside the output directory (the file need not exist).
+fn generated_path(project: &Path, target: &Path, typed: &Path) -> Option<String> {
+    // No tree on disk yet: compare lexically.
+    let root = target
+        .canonicalize()
+        .ok()
+        .or_else(|| std::path::absolute(target).ok())?;
+    let mut candidates = vec![typed.to_path_buf()];
+    if typed.is_relative() {
+        candidates.push(project.join(typed));
+        candidates.push(target.join(typed));
+    }
+    candidates.into_iter().find_map(|c| {
+        let abs = match (
+            c.parent().and_then(|p| p.canonicalize().ok()),
+            c.file_name(),
+        ) {
+            (Some(dir), Some(name)) => dir.join(name),
+            _ => std::path::absolute(&c).ok()?,
+        };
+        let rel = abs.strip_prefix(&root).ok()?;
+        Some(
+            rel.components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/"),
+        )
+    })
 }
 
 /// The project input a path names, as a project-relative path (`environments/dev.kdl`).

@@ -32,7 +32,6 @@ check "environment_contract" {
     error_message = "PROD environments must have pitr_enabled = true."
   }
 }
-{% set replica_key = "aws_kms_replica_key.failover.arn" if env.cross_region_replication else "null" %}
 {% if "dynamodb" in modules %}
 
 module "dynamodb" {
@@ -44,7 +43,7 @@ module "dynamodb" {
   deletion_protection = var.deletion_protection
   cross_region_replication = var.cross_region_replication
   failover_region = var.failover_region
-  replica_kms_key_arn = {{ replica_key | safe }}
+  replica_kms_key_arn = {{ ("aws_kms_replica_key.failover.arn" if env.cross_region_replication else "null") | safe }}
 }
 {% endif %}
 {% if "s3-audit" in modules %}
@@ -63,7 +62,7 @@ module "s3_audit" {
   kms_key_arn = aws_kms_key.main.arn
   replication_enabled = var.cross_region_replication
   failover_region = var.failover_region
-  replica_kms_key_arn = {{ replica_key | safe }}
+  replica_kms_key_arn = {{ ("aws_kms_replica_key.failover.arn" if env.cross_region_replication else "null") | safe }}
 }
 {% endif %}
 

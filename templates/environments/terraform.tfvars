@@ -13,15 +13,14 @@ detailed_metrics = {{ env.features.detailed_metrics }}
 log_retention_days = {{ env.log_retention_days }}
 
 tags = {{ env.tags | hcl(0) }}
-{% if env.flags %}
 
+{% if env.flags %}
 flags = {
 {% for f in env.flags %}
   {{ f.name }} = {{ f.value }}
 {% endfor %}
 }
 {% else %}
-
 flags = {}
 {% endif %}
 

@@ -3,7 +3,6 @@
 # project: API traffic, errors and latency; DynamoDB throttling and consumed
 # capacity per table; Lambda invocations, errors and duration per function.
 # Built with jsonencode so that Terraform checks it.
-{% set ns = namespace(y=0) %}
 {% if project.api %}
 
 locals {
@@ -14,15 +13,12 @@ locals {
 resource "aws_cloudwatch_dashboard" "main" {
   dashboard_name = "${var.name_prefix}-overview"
   dashboard_body = jsonencode({
-{% if not (project.api or project.tables or project.functions) %}
-    widgets = []
-{% else %}
     widgets = [
 {% if project.api %}
       {
         type = "metric"
         x = 0
-        y = {{ ns.y }}
+        y = 0
         width = 12
         height = 6
         properties = {
@@ -41,7 +37,7 @@ resource "aws_cloudwatch_dashboard" "main" {
       {
         type = "metric"
         x = 12
-        y = {{ ns.y }}
+        y = 0
         width = 12
         height = 6
         properties = {
@@ -58,13 +54,12 @@ resource "aws_cloudwatch_dashboard" "main" {
           }
         }
       },
-{% set ns.y = ns.y + 6 %}
 {% endif %}
 {% if project.tables %}
       {
         type = "metric"
         x = 0
-        y = {{ ns.y }}
+        y = {{ 6 if project.api else 0 }}
         width = 12
         height = 6
         properties = {
@@ -84,7 +79,7 @@ resource "aws_cloudwatch_dashboard" "main" {
       {
         type = "metric"
         x = 12
-        y = {{ ns.y }}
+        y = {{ 6 if project.api else 0 }}
         width = 12
         height = 6
         properties = {
@@ -101,13 +96,12 @@ resource "aws_cloudwatch_dashboard" "main" {
           ]
         }
       },
-{% set ns.y = ns.y + 6 %}
 {% endif %}
 {% if project.functions %}
       {
         type = "metric"
         x = 0
-        y = {{ ns.y }}
+        y = {{ (6 if project.api else 0) + (6 if project.tables else 0) }}
         width = 12
         height = 6
         properties = {
@@ -127,7 +121,7 @@ resource "aws_cloudwatch_dashboard" "main" {
       {
         type = "metric"
         x = 12
-        y = {{ ns.y }}
+        y = {{ (6 if project.api else 0) + (6 if project.tables else 0) }}
         width = 12
         height = 6
         properties = {
@@ -145,6 +139,5 @@ resource "aws_cloudwatch_dashboard" "main" {
       },
 {% endif %}
     ]
-{% endif %}
   })
 }

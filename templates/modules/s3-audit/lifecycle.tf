@@ -5,7 +5,19 @@
 # Noncurrent versions take the same steps and expire after
 # noncurrent-expire-after-days (steps that would start on or after that day
 # are left out). Incomplete multipart uploads are aborted after 7 days.
-{% macro rule(b) %}
+{% for b in project.buckets %}
+{% for replica in [false, true] %}
+
+resource "aws_s3_bucket_lifecycle_configuration" "{{ b.id | ident }}{{ ("_replica" if replica else "") | safe }}" {
+{% if replica %}
+  count = local.replication_count
+  provider = aws.failover
+
+  bucket = aws_s3_bucket.{{ b.id | ident }}_replica[0].id
+{% else %}
+  bucket = aws_s3_bucket.{{ b.id | ident }}.id
+{% endif %}
+
   rule {
     id = "hot-warm-cold"
     status = "Enabled"
@@ -30,15 +42,27 @@
     expiration {
       days = {{ b.expire_after_days }}
     }
-{% for step in [(b.warm_after_days, "STANDARD_IA"), (b.cold_after_days, "GLACIER"), (b.archive_after_days, "DEEP_ARCHIVE")] %}
-{% if step[0] < b.noncurrent_expire_after_days %}
+{% if b.warm_after_days < b.noncurrent_expire_after_days %}
 
     noncurrent_version_transition {
-      noncurrent_days = {{ step[0] }}
-      storage_class = {{ step[1] }}
+      noncurrent_days = {{ b.warm_after_days }}
+      storage_class = "STANDARD_IA"
     }
 {% endif %}
-{% endfor %}
+{% if b.cold_after_days < b.noncurrent_expire_after_days %}
+
+    noncurrent_version_transition {
+      noncurrent_days = {{ b.cold_after_days }}
+      storage_class = "GLACIER"
+    }
+{% endif %}
+{% if b.archive_after_days < b.noncurrent_expire_after_days %}
+
+    noncurrent_version_transition {
+      noncurrent_days = {{ b.archive_after_days }}
+      storage_class = "DEEP_ARCHIVE"
+    }
+{% endif %}
 
     noncurrent_version_expiration {
       noncurrent_days = {{ b.noncurrent_expire_after_days }}
@@ -48,23 +72,8 @@
       days_after_initiation = 7
     }
   }
-{% endmacro %}
-{% for b in project.buckets %}
 
-resource "aws_s3_bucket_lifecycle_configuration" "{{ b.id | ident }}" {
-  bucket = aws_s3_bucket.{{ b.id | ident }}.id
-
-{{ rule(b) | safe }}
-  depends_on = [aws_s3_bucket_versioning.{{ b.id | ident }}]
+  depends_on = [aws_s3_bucket_versioning.{{ b.id | ident }}{{ ("_replica" if replica else "") | safe }}]
 }
-
-resource "aws_s3_bucket_lifecycle_configuration" "{{ b.id | ident }}_replica" {
-  count = local.replication_count
-  provider = aws.failover
-
-  bucket = aws_s3_bucket.{{ b.id | ident }}_replica[0].id
-
-{{ rule(b) | safe }}
-  depends_on = [aws_s3_bucket_versioning.{{ b.id | ident }}_replica]
-}
+{% endfor %}
 {% endfor %}

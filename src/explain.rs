@@ -1,0 +1,659 @@
+//! Explain: the inputs behind a generated line, and the lines behind an input.
+//!
+//! [`trace`] compiles a project with every generated line traced ([`crate::trace`]) and
+//! every model value's origin known ([`crate::origin`]). [`Traced::line`] answers for a
+//! generated line: the input places that set each value written on it or deciding it,
+//! through `extends`; envc's defaults (with the rule, and the tier they depend on);
+//! values envc derived (with what from); or nothing but template text.
+//! [`Traced::affected`] answers for an input line: every generated line that cites a
+//! place on it. [`to_text`] and [`to_json`] print the answers; the JSON form is
+//! documented in `docs/explain-and-docs.md`.
+
+use serde::Serialize;
+use serde_json::json;
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::diag::{Diagnostic, Sources, Span};
+use crate::origin::{self, Aspect, Cite, Origins, Place};
+use crate::render::{Renderer, TracedFile, module_enabled};
+use crate::trace::{Read, Reason, Via};
+use crate::{Checks, Compiled, Failed, Inputs, compile_with};
+
+/// A compiled project whose every generated line knows its reasons.
+pub struct Traced {
+    pub compiled: Compiled,
+    /// Generated path (relative to the output directory) → text and reasons per line.
+    pub files: BTreeMap<String, TracedFile>,
+    project: Origins,
+    modules: Origins,
+    environments: BTreeMap<String, Origins>,
+}
+
+/// Compile `inputs` (every environment) and trace every generated line. With
+/// [`Checks::SchemaOnly`] the semantic rules are skipped (for provenance tests only).
+pub fn trace(inputs: &Inputs, checks: Checks) -> Result<Traced, Failed> {
+    let (compiled, kept) = compile_with(inputs, &[], checks, true)?;
+    let internal = |message: String| Failed {
+        diagnostics: vec![Diagnostic::error("envc::explain::internal", message)],
+        sources: compiled.sources.clone(),
+    };
+    let project = origin::project_origins(&compiled.project, &kept.project);
+    let all: Vec<&str> = crate::render::TEMPLATES
+        .iter()
+        .filter_map(|t| match t.scope {
+            crate::render::Scope::Module(m) => Some(m),
+            crate::render::Scope::Root => None,
+        })
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let enabled: Vec<&str> = all
+        .iter()
+        .copied()
+        .filter(|m| module_enabled(&compiled.project, m))
+        .collect();
+    let modules = origin::modules_origins(&project, &enabled, &all);
+    let mut environments = BTreeMap::new();
+    for env in &compiled.environments {
+        let Some((doc, links)) = kept.environments.get(&env.name) else {
+            continue;
+        };
+        environments.insert(
+            env.name.clone(),
+            origin::environment_origins(env, doc, links, &project, &kept.project),
+        );
+    }
+    let renderer = Renderer::new(&compiled.project);
+    let failed = |e: crate::render::RenderError| {
+        internal(format!(
+            "tracing `{}` failed (this is a bug in envc): {}",
+            e.template, e.message
+        ))
+    };
+    let mut files = renderer.modules_traced(&compiled.project).map_err(failed)?;
+    for env in &compiled.environments {
+        files.extend(
+            renderer
+                .root_traced(&compiled.project, env)
+                .map_err(failed)?,
+        );
+    }
+    for (path, traced) in &files {
+        if compiled.files.get(path) != Some(&traced.text) {
+            return Err(internal(format!(
+                "the traced render of `{path}` differs from the build's (this is a bug in envc)"
+            )));
+        }
+    }
+    Ok(Traced {
+        compiled,
+        files,
+        project,
+        modules,
+        environments,
+    })
+}
+
+/// One input place a line rests on.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Source {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    /// The JSON pointer of the place in its file's view.
+    pub pointer: String,
+    /// `value` (the value written there), `name` (an entry's name), `entry` (that the
+    /// entry exists), `extends` (the link through which another file's value arrives).
+    pub role: &'static str,
+    /// `value` (written on the line) or `condition` (decides whether or how often the
+    /// line is written).
+    pub via: &'static str,
+    /// How the place reaches the model value: `written`, `default`, `derived`,
+    /// `together` or `extends`.
+    pub through: &'static str,
+    /// The model value, as a template reads it (`env.features.xray_tracing`).
+    pub model: String,
+    #[serde(skip)]
+    pub place: Place,
+}
+
+/// A model value a line reads, with its cites.
+#[derive(Clone, Debug)]
+pub struct Because {
+    pub via: Via,
+    /// `env.features.xray_tracing`.
+    pub model: String,
+    /// What the template did: read the value, took an element, tested for truth,
+    /// enumerated.
+    pub read: &'static str,
+    pub cites: Vec<Cite>,
+}
+
+/// The answer for one generated line.
+#[derive(Clone, Debug)]
+pub struct LineAnswer {
+    pub file: String,
+    pub line: usize,
+    pub text: String,
+    pub because: Vec<Because>,
+}
+
+impl LineAnswer {
+    /// Every input place, flattened (each once per role and model value).
+    pub fn sources(&self, sources: &Sources) -> Vec<Source> {
+        let mut out: Vec<Source> = Vec::new();
+        for b in &self.because {
+            for c in &b.cites {
+                flatten(c, "written", b, sources, &mut out);
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The places that decide the line together (none alone), each group once.
+    pub fn groups(&self) -> Vec<Vec<Place>> {
+        let mut out = Vec::new();
+        for b in &self.because {
+            for c in &b.cites {
+                collect_groups(c, &mut out);
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Whether nothing but template text decides the line.
+    pub fn template_text(&self) -> bool {
+        self.because.is_empty()
+    }
+}
+
+fn collect_groups(c: &Cite, out: &mut Vec<Vec<Place>>) {
+    match c {
+        Cite::Together { places, .. } if places.len() > 1 => out.push(places.clone()),
+        Cite::Default { because: cs, .. } | Cite::Derived { from: cs, .. } => {
+            cs.iter().for_each(|c| collect_groups(c, out))
+        }
+        _ => {}
+    }
+}
+
+fn flatten(c: &Cite, through: &'static str, b: &Because, sources: &Sources, out: &mut Vec<Source>) {
+    let mut push = |place: &Place, aspect: Aspect, through: &'static str| {
+        let span = place.span(aspect);
+        let (line, column) = sources.line_col(&span.file, span.start);
+        let (end_line, end_column) = sources.line_col(&span.file, span.end);
+        out.push(Source {
+            file: place.file.to_string(),
+            line,
+            column,
+            end_line,
+            end_column,
+            pointer: place.pointer.clone(),
+            role: aspect.as_str(),
+            via: via_str(b.via),
+            through: if aspect == Aspect::Extends {
+                "extends"
+            } else {
+                through
+            },
+            model: b.model.clone(),
+            place: place.clone(),
+        });
+    };
+    match c {
+        Cite::At { place, aspect } => push(place, *aspect, through),
+        Cite::Together { places, .. } => {
+            for p in places {
+                push(
+                    p,
+                    Aspect::Entry,
+                    if places.len() > 1 {
+                        "together"
+                    } else {
+                        through
+                    },
+                );
+            }
+        }
+        Cite::Default { because, .. } => because
+            .iter()
+            .for_each(|c| flatten(c, "default", b, sources, out)),
+        Cite::Derived { from, .. } => from
+            .iter()
+            .for_each(|c| flatten(c, "derived", b, sources, out)),
+        Cite::FileStem { .. } | Cite::Generated { .. } => {}
+    }
+}
+
+fn via_str(v: Via) -> &'static str {
+    match v {
+        Via::Value => "value",
+        Via::Condition => "condition",
+    }
+}
+
+impl Traced {
+    /// The origins of a read: its model root (`project`, `env`, `modules`) and path.
+    fn cites(&self, env: Option<&str>, path: &str) -> Vec<Cite> {
+        let (root, rest) = path.split_once('/').map_or((path, ""), |(r, p)| (r, p));
+        let pointer = if rest.is_empty() {
+            String::new()
+        } else {
+            format!("/{rest}")
+        };
+        let origins = match root {
+            "project" => Some(&self.project),
+            "modules" => Some(&self.modules),
+            "env" => env.and_then(|e| self.environments.get(e)),
+            _ => None,
+        };
+        origins
+            .map(|o| o.get(&pointer).to_vec())
+            .unwrap_or_default()
+    }
+
+    /// The environment a generated path belongs to (`environments/<env>/…`).
+    fn env_of(path: &str) -> Option<&str> {
+        path.strip_prefix("environments/")?.split('/').next()
+    }
+
+    /// Why line `line` (1-based) of generated file `path` (relative to the output
+    /// directory) is what it is. `None` when there is no such file or line.
+    pub fn line(&self, path: &str, line: usize) -> Option<LineAnswer> {
+        let f = self.files.get(path)?;
+        let text = f.text.lines().nth(line.checked_sub(1)?)?.to_string();
+        let reasons = f.lines.get(line - 1)?;
+        let env = Self::env_of(path);
+        // A list or object read whose origin says nothing (a struct of the model that
+        // is always there) adds nothing; an unset leaf does: it says "not set".
+        let mut because: Vec<Because> = reasons
+            .iter()
+            .map(|r| self.because(env, r))
+            .filter(|b| b.read == "value" || !b.cites.is_empty())
+            .collect();
+        prune(&mut because);
+        Some(LineAnswer {
+            file: path.to_string(),
+            line,
+            text,
+            because,
+        })
+    }
+
+    fn because(&self, env: Option<&str>, r: &Reason) -> Because {
+        let (read, cites) = match &r.read {
+            Read::Leaf(p) => ("value", self.cites(env, p)),
+            Read::Item(p) => ("element", self.cites(env, p)),
+            Read::Truth(p) => ("truth", self.cites(env, p)),
+            Read::Iter(p) => ("membership", self.cites(env, p)),
+        };
+        Because {
+            via: r.via,
+            model: r.read.path().replace('/', "."),
+            read,
+            cites,
+        }
+    }
+
+    /// Every generated line that cites a place on line `line` (1-based) of input `file`,
+    /// with the places found there.
+    pub fn affected(&self, file: &str, line: usize) -> (Vec<Place>, Vec<(String, usize)>) {
+        let sources = &self.compiled.sources;
+        let on_line = |p: &Place, a: Aspect| {
+            let span = p.span(a);
+            &*span.file == file && sources.line_col(&span.file, span.start).0 == line
+        };
+        let mut found = BTreeSet::new();
+        let mut lines = Vec::new();
+        for (path, f) in &self.files {
+            for n in 1..=f.lines.len() {
+                let Some(answer) = self.line(path, n) else {
+                    continue;
+                };
+                let mut hit = false;
+                for b in &answer.because {
+                    let mut places = Vec::new();
+                    b.cites.iter().for_each(|c| c.places(&mut places));
+                    for (p, a) in places {
+                        if on_line(&p, a) {
+                            found.insert(p);
+                            hit = true;
+                        }
+                    }
+                }
+                if hit {
+                    lines.push((path.clone(), n));
+                }
+            }
+        }
+        (found.into_iter().collect(), lines)
+    }
+
+    /// The sources of the compile, for line and column numbers.
+    pub fn sources(&self) -> &Sources {
+        &self.compiled.sources
+    }
+}
+
+/// Drop what a line's other reasons already say: a group of entries of which one is
+/// cited on its own (the line is about that entry), and reads with nothing behind them
+/// that another read of the same value covers.
+fn prune(because: &mut Vec<Because>) {
+    let mut single: Vec<Place> = Vec::new();
+    for b in because.iter() {
+        for c in &b.cites {
+            if let Cite::At { place, .. } = c {
+                single.push(place.clone());
+            }
+        }
+    }
+    for b in because.iter_mut() {
+        let before = b.cites.len();
+        b.cites.retain(|c| match c {
+            Cite::Together { places, .. } if places.len() > 1 => {
+                !places.iter().any(|g| single.iter().any(|s| g.contains(s)))
+            }
+            _ => true,
+        });
+        if before > 0 && b.cites.is_empty() {
+            // Implied by the entry the line is about: say nothing.
+            b.read = "implied";
+        }
+    }
+    because.retain(|b| b.read != "implied");
+    because.sort_by(|a, b| (a.via, &a.model).cmp(&(b.via, &b.model)));
+    because.dedup_by(|a, b| a.via == b.via && a.model == b.model && a.cites == b.cites);
+}
+
+// ---------------------------------------------------------------------------
+// Printing
+
+fn excerpt(sources: &Sources, span: &Span) -> String {
+    let Some(text) = sources.get(&span.file) else {
+        return String::new();
+    };
+    let start = text[..span.start.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let end = text[span.start.min(text.len())..]
+        .find('\n')
+        .map_or(text.len(), |i| span.start + i);
+    text[start..end].trim().to_string()
+}
+
+fn place_text(sources: &Sources, p: &Place, aspect: Aspect) -> String {
+    let span = p.span(aspect);
+    let (line, col) = sources.line_col(&span.file, span.start);
+    format!("{}:{line}:{col}", span.file)
+}
+
+fn cite_text(sources: &Sources, c: &Cite, depth: usize, out: &mut Vec<String>) {
+    let pad = "  ".repeat(depth);
+    match c {
+        Cite::At { place, aspect } => {
+            let what = match aspect {
+                Aspect::Value => "set here",
+                Aspect::Name => "named here",
+                Aspect::Entry => "declared here",
+                Aspect::Extends => "through",
+            };
+            out.push(format!(
+                "{pad}{}  {what}: {}",
+                place_text(sources, place, *aspect),
+                excerpt(sources, place.span(*aspect))
+            ));
+        }
+        Cite::Together { what, places } => {
+            if places.len() == 1 {
+                cite_text(
+                    sources,
+                    &Cite::at(places[0].clone(), Aspect::Entry),
+                    depth,
+                    out,
+                );
+                return;
+            }
+            out.push(format!(
+                "{pad}all of {what} together (removing every one of them changes it):"
+            ));
+            for p in places {
+                cite_text(sources, &Cite::at(p.clone(), Aspect::Entry), depth + 1, out);
+            }
+        }
+        Cite::Default { rule, because } => {
+            out.push(format!("{pad}not written: {rule}"));
+            for c in because {
+                cite_text(sources, c, depth + 1, out);
+            }
+        }
+        Cite::Derived { how, from } => {
+            out.push(format!("{pad}derived: {how}, from"));
+            for c in from {
+                cite_text(sources, c, depth + 1, out);
+            }
+        }
+        Cite::FileStem { file } => {
+            out.push(format!("{pad}the environment's name: the stem of `{file}`"))
+        }
+        Cite::Generated { file, line } => out.push(format!("{pad}read from {file}:{line}")),
+    }
+}
+
+/// The human answer for a generated line; `shown` is the path as the user named it.
+pub fn to_text(t: &Traced, a: &LineAnswer, shown: &str) -> String {
+    let sources = t.sources();
+    let mut out = vec![
+        format!("{shown}:{}", a.line),
+        format!("    {}", a.text.trim_end()),
+        String::new(),
+    ];
+    let (values, conditions): (Vec<&Because>, Vec<&Because>) =
+        a.because.iter().partition(|b| b.via == Via::Value);
+    let section = |title: &str, list: &[&Because], out: &mut Vec<String>| {
+        if list.is_empty() {
+            return;
+        }
+        out.push(title.to_string());
+        for b in list {
+            let read = match b.read {
+                "element" => format!("{} exists", b.model),
+                "truth" => format!("{} is non-empty", b.model),
+                "membership" => format!("the elements of {}", b.model),
+                _ => b.model.clone(),
+            };
+            if b.cites.is_empty() {
+                out.push(format!("  {read}: not set in any input"));
+                continue;
+            }
+            out.push(format!("  {read}"));
+            for c in &b.cites {
+                cite_text(sources, c, 2, out);
+            }
+        }
+    };
+    section("written on the line:", &values, &mut out);
+    section("written because:", &conditions, &mut out);
+    if a.template_text() {
+        out.push("template text: no input decides this line".to_string());
+    }
+    out.join("\n") + "\n"
+}
+
+/// The JSON answer for a generated line (documented in `docs/explain-and-docs.md`).
+pub fn to_json(t: &Traced, a: &LineAnswer, shown: &str) -> serde_json::Value {
+    let sources = t.sources();
+    let mut defaults = Vec::new();
+    let mut derived = Vec::new();
+    let mut together = Vec::new();
+    let mut stems = Vec::new();
+    let mut unset = Vec::new();
+    fn walk(
+        c: &Cite,
+        b: &Because,
+        sources: &Sources,
+        lists: &mut [&mut Vec<serde_json::Value>; 4],
+    ) {
+        let places = |cs: &[Cite]| {
+            let tmp = Because {
+                via: b.via,
+                model: b.model.clone(),
+                read: b.read,
+                cites: cs.to_vec(),
+            };
+            let mut out = Vec::new();
+            for c in cs {
+                flatten(c, "written", &tmp, sources, &mut out);
+            }
+            out
+        };
+        match c {
+            Cite::Default { rule, because } => {
+                lists[0].push(json!({"model": b.model, "via": via_str(b.via), "rule": rule, "sources": places(because)}));
+                because.iter().for_each(|c| walk(c, b, sources, lists));
+            }
+            Cite::Derived { how, from } => {
+                lists[1].push(json!({"model": b.model, "via": via_str(b.via), "how": how, "sources": places(from)}));
+                from.iter().for_each(|c| walk(c, b, sources, lists));
+            }
+            Cite::Together { what, places: ps } if ps.len() > 1 => {
+                let cs: Vec<Cite> = ps
+                    .iter()
+                    .map(|p| Cite::at(p.clone(), Aspect::Entry))
+                    .collect();
+                lists[2].push(json!({"model": b.model, "via": via_str(b.via), "what": what, "sources": places(&cs)}));
+            }
+            Cite::FileStem { file } => {
+                lists[3].push(
+                    json!({"model": b.model, "via": via_str(b.via), "file": file.to_string()}),
+                );
+            }
+            _ => {}
+        }
+    }
+    for b in &a.because {
+        if b.cites.is_empty() {
+            unset.push(json!({"model": b.model, "via": via_str(b.via)}));
+        }
+        for c in &b.cites {
+            walk(
+                c,
+                b,
+                sources,
+                &mut [&mut defaults, &mut derived, &mut together, &mut stems],
+            );
+        }
+    }
+    json!({
+        "version": 1,
+        "file": shown,
+        "line": a.line,
+        "text": a.text,
+        "template_text": a.template_text(),
+        "sources": a.sources(sources),
+        "defaults": defaults,
+        "derived": derived,
+        "together": together,
+        "file_stems": stems,
+        "unset": unset,
+    })
+}
+
+/// The human answer for an input line.
+pub fn affected_to_text(
+    t: &Traced,
+    file: &str,
+    line: usize,
+    places: &[Place],
+    lines: &[(String, usize)],
+    out_dir: &str,
+) -> String {
+    let sources = t.sources();
+    let mut out = Vec::new();
+    let text = sources
+        .get(file)
+        .and_then(|s| s.lines().nth(line.saturating_sub(1)))
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    out.push(format!("{file}:{line}"));
+    out.push(format!("    {text}"));
+    out.push(String::new());
+    if places.is_empty() {
+        out.push("no generated line depends on this line".to_string());
+    } else {
+        let names: Vec<String> = places
+            .iter()
+            .map(|p| format!("`{}`", pointer_name(&p.pointer)))
+            .collect();
+        out.push(format!(
+            "{} generated line{} in {} file{} depend{} on {}:",
+            lines.len(),
+            if lines.len() == 1 { "" } else { "s" },
+            lines.iter().map(|(f, _)| f).collect::<BTreeSet<_>>().len(),
+            if lines.iter().map(|(f, _)| f).collect::<BTreeSet<_>>().len() == 1 {
+                ""
+            } else {
+                "s"
+            },
+            if lines.len() == 1 { "s" } else { "" },
+            names.join(", ")
+        ));
+        for (f, n) in lines {
+            let text = t.files[f].text.lines().nth(n - 1).unwrap_or("").trim();
+            out.push(format!("  {out_dir}{f}:{n}  {text}"));
+        }
+    }
+    out.join("\n") + "\n"
+}
+
+/// The JSON answer for an input line.
+pub fn affected_to_json(
+    t: &Traced,
+    file: &str,
+    line: usize,
+    places: &[Place],
+    lines: &[(String, usize)],
+    out_dir: &str,
+) -> serde_json::Value {
+    let sources = t.sources();
+    let places: Vec<serde_json::Value> = places
+        .iter()
+        .map(|p| {
+            let span = p.span(Aspect::Name);
+            let (l, c) = sources.line_col(&span.file, span.start);
+            json!({"file": p.file.to_string(), "line": l, "column": c, "pointer": p.pointer})
+        })
+        .collect();
+    let generated: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|(f, n)| {
+            json!({"file": format!("{out_dir}{f}"), "line": n, "text": t.files[f].text.lines().nth(n - 1).unwrap_or("")})
+        })
+        .collect();
+    json!({"version": 1, "file": file, "line": line, "places": places, "generated": generated})
+}
+
+/// `/table/users/hash-key` → `table.users.hash-key`.
+fn pointer_name(pointer: &str) -> String {
+    pointer
+        .split('/')
+        .skip(1)
+        .map(crate::load::unescape_pointer)
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// A cite's places as text (for tests and messages).
+pub fn describe(places: &[Place], sources: &Sources) -> String {
+    places
+        .iter()
+        .map(|p| place_text(sources, p, Aspect::Name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
