@@ -14,6 +14,7 @@
 //! keys, wrong types and missing keys are [`crate::schema`]'s job, and
 //! defaults are applied later still.
 
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
@@ -829,11 +830,11 @@ impl JsonView<'_> {
 /// Resolve `extends` for environment `name`: `docs` maps file stem (e.g. "dev", "_base") to its parsed Document.
 /// Returns the merged document: the chain's documents deep-merged (objects merge key by key; scalars and arrays are replaced), the child winning.
 /// Spans in the result point at the file that set each value. The `extends` key itself is removed from the merged value (its span may stay in the map).
-pub fn resolve_extends(
+pub fn resolve_extends<D: Borrow<Document>>(
     name: &str,
-    docs: &BTreeMap<String, Document>,
+    docs: &BTreeMap<String, D>,
 ) -> Result<Document, Vec<Diagnostic>> {
-    let Some(first) = docs.get(name) else {
+    let Some(first) = docs.get(name).map(Borrow::borrow) else {
         return Err(vec![Diagnostic::error(
             EXTENDS_MISSING,
             format!("there is no environment `{name}`"),
@@ -878,29 +879,27 @@ pub fn resolve_extends(
                 .label("closes the cycle"),
             ]);
         }
-        let Some(next) = docs.get(parent) else {
-            let help = match nearest(parent, docs.keys().map(String::as_str)) {
-                Some(n) => format!("did you mean `{n}`?"),
-                None => format!(
+        let Some(next) = docs.get(parent).map(Borrow::borrow) else {
+            let d = Diagnostic::error(
+                EXTENDS_MISSING,
+                format!(
+                    "`extends` names `{parent}`, which does not exist ({})",
+                    names(parent)
+                ),
+            )
+            .at(at)
+            .label("no such file");
+            let d = match nearest(parent, docs.keys().map(String::as_str)) {
+                Some(n) => d.did_you_mean(n),
+                None => d.help(format!(
                     "the files that can be extended are {}",
                     docs.keys()
                         .map(|k| format!("`{k}`"))
                         .collect::<Vec<_>>()
                         .join(", ")
-                ),
+                )),
             };
-            return Err(vec![
-                Diagnostic::error(
-                    EXTENDS_MISSING,
-                    format!(
-                        "`extends` names `{parent}`, which does not exist ({})",
-                        names(parent)
-                    ),
-                )
-                .at(at)
-                .label("no such file")
-                .help(help),
-            ]);
+            return Err(vec![d]);
         };
         chain.push((parent, next));
     }

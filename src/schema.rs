@@ -18,7 +18,7 @@ use schemars::{JsonSchema, schema_for};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::diag::{Diagnostic, Span, nearest};
+use crate::diag::{Diagnostic, Span, Suggestion, nearest};
 use crate::load::{Document, escape_pointer, unescape_pointer};
 
 /// Environment tier. PROD gets the strictest defaults and rules.
@@ -601,7 +601,7 @@ fn unknown_key(schema: &Value, doc: &Document, pointer: &str, key: &str) -> Diag
         .at(doc.key_span(&child))
         .label("unknown key");
     match nearest(key, known.iter().map(String::as_str)) {
-        Some(n) => d.help(format!("did you mean `{n}`?")),
+        Some(n) => d.did_you_mean(n),
         None if known.is_empty() => d,
         None => d.help(format!(
             "known keys here: {}",
@@ -642,6 +642,10 @@ fn to_diagnostic(
                 doc.key_span(pointer)
             })
             .label(format!("`{name}` is required"))
+            .suggest(Suggestion::AddKey {
+                parent: pointer.to_string(),
+                key: name.to_string(),
+            })
         }
         K::Enum { options } => {
             let opts = options.as_array().cloned().unwrap_or_default();
@@ -668,7 +672,7 @@ fn to_diagnostic(
                 None => nearest(&got, strs.iter().map(String::as_str)).map(str::to_string),
             };
             if let Some(n) = suggestion {
-                d = d.help(format!("did you mean `{n}`?"));
+                d = d.did_you_mean(&n);
             }
             d
         }
