@@ -35,6 +35,15 @@ pub struct Located {
     pub value: Span,
 }
 
+/// Which part of a value an offset is on (see [`Document::pointer_at`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    /// The name that introduced it: a node name, a property key, a keyed entry's argument.
+    Key,
+    /// The value: an argument, a property value, a block.
+    Value,
+}
+
 /// JSON pointer (RFC 6901, "" = root, "/tags/owner", "/table/users/gsi/by-email/hash-key", "/alert-emails/1") → spans.
 ///
 /// The map of keyed entries (`/table` for `table "users" { … }` `table "orders" { … }`)
@@ -70,6 +79,38 @@ impl Document {
                 None => return self.root_span(),
             }
         }
+    }
+
+    /// The innermost value of the view at byte `offset`, as its JSON pointer and
+    /// which part of it the offset is on (for an editor: hover, completion,
+    /// go to definition). A keyed entry's node name (`table` in
+    /// `table "users" { … }`) counts as the key of the map (`/table`).
+    pub fn pointer_at(&self, offset: usize) -> Option<(String, Part)> {
+        let mut best: Option<(&str, Part, usize)> = None;
+        for (p, l) in &self.spans {
+            let parts = l.key.iter().map(|k| (Part::Key, k));
+            for (part, s) in parts.chain([(Part::Value, &l.value)]) {
+                if s.start <= offset && offset <= s.end && !p.is_empty() {
+                    let len = s.end - s.start;
+                    if best.is_none_or(|(_, _, l)| len < l) {
+                        best = Some((p, part, len));
+                    }
+                }
+            }
+        }
+        let (p, part, _) = best?;
+        // On the node name of a keyed entry: the map's key.
+        if part == Part::Value
+            && let Some(Located { key: Some(k), value }) = self.spans.get(p)
+            && offset < k.start
+            && value.start < k.start
+            && let Some(parent) = p.rfind('/').map(|i| &p[..i])
+            && self.value.pointer(parent).is_some_and(Value::is_object)
+            && self.spans.get(parent).is_some_and(|l| l.key.is_some())
+        {
+            return Some((parent.to_string(), Part::Key));
+        }
+        Some((p.to_string(), part))
     }
 
     /// The span of the key that names a pointer's value (a node name, a property
