@@ -9,6 +9,9 @@
 //! [`render`] (templates → Terraform text, through [`format`]) →
 //! [`emit`] (write the tree) or [`diff`] (compare it).
 //!
+//! [`ide`] answers an editor's questions (diagnostics, completion, hover, …)
+//! with the same stages, on unsaved text, without rendering.
+//!
 //! The library does no argument parsing and no terminal output; its only file
 //! access is [`Inputs::read_dir`] (reading a project) and [`emit`] (writing a
 //! tree), so tests and an editor can feed unsaved text through [`Inputs`].
@@ -19,6 +22,7 @@ pub mod diff;
 pub mod emit;
 pub mod format;
 pub mod git;
+pub mod ide;
 pub mod load;
 pub mod model;
 pub mod render;

@@ -618,7 +618,11 @@ pub fn check_environment(
             .label("no `account-id` in this environment")
             .help(
                 "add `account-id \"123456789012\"` (reading it from AWS would break offline plans)",
-            ),
+            )
+            .suggest(Suggestion::AddKey {
+                parent: String::new(),
+                key: "account-id".into(),
+            }),
         );
     }
     for f in &env.flags {
