@@ -267,3 +267,6 @@ fn answer(ws: &Workspace, r: Request) -> Option<Result<serde_json::Value, String
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod tests;
