@@ -101,7 +101,10 @@ impl Document {
         let (p, part, _) = best?;
         // On the node name of a keyed entry: the map's key.
         if part == Part::Value
-            && let Some(Located { key: Some(k), value }) = self.spans.get(p)
+            && let Some(Located {
+                key: Some(k),
+                value,
+            }) = self.spans.get(p)
             && offset < k.start
             && value.start < k.start
             && let Some(parent) = p.rfind('/').map(|i| &p[..i])

@@ -79,7 +79,11 @@ pub fn serve(connection: &Connection) -> Result<u8, Box<dyn std::error::Error + 
         .as_ref()
         .and_then(|g| g.position_encodings.as_ref())
         .is_some_and(|e| e.contains(&PositionEncodingKind::UTF8));
-    let encoding = if utf8 { Encoding::Utf8 } else { Encoding::Utf16 };
+    let encoding = if utf8 {
+        Encoding::Utf8
+    } else {
+        Encoding::Utf16
+    };
     connection.initialize_finish(
         id,
         serde_json::json!({
@@ -164,9 +168,9 @@ fn publish(
             diagnostics: p.diagnostics,
             version: p.version,
         };
-        connection.sender.send(
-            Notification::new(note::PublishDiagnostics::METHOD.into(), params).into(),
-        )?;
+        connection
+            .sender
+            .send(Notification::new(note::PublishDiagnostics::METHOD.into(), params).into())?;
     }
     Ok(())
 }
@@ -174,25 +178,41 @@ fn publish(
 fn notify(ws: &mut Workspace, n: Notification) -> Vec<Published> {
     match n.method.as_str() {
         note::DidOpenTextDocument::METHOD => {
-            let Ok(p) = n.extract::<lsp_types::DidOpenTextDocumentParams>(note::DidOpenTextDocument::METHOD) else {
+            let Ok(p) = n
+                .extract::<lsp_types::DidOpenTextDocumentParams>(note::DidOpenTextDocument::METHOD)
+            else {
                 return Vec::new();
             };
-            ws.open(&p.text_document.uri, p.text_document.version, p.text_document.text)
+            ws.open(
+                &p.text_document.uri,
+                p.text_document.version,
+                p.text_document.text,
+            )
         }
         note::DidChangeTextDocument::METHOD => {
-            let Ok(p) = n.extract::<lsp_types::DidChangeTextDocumentParams>(note::DidChangeTextDocument::METHOD) else {
+            let Ok(p) = n.extract::<lsp_types::DidChangeTextDocumentParams>(
+                note::DidChangeTextDocument::METHOD,
+            ) else {
                 return Vec::new();
             };
-            ws.change(&p.text_document.uri, p.text_document.version, &p.content_changes)
+            ws.change(
+                &p.text_document.uri,
+                p.text_document.version,
+                &p.content_changes,
+            )
         }
         note::DidCloseTextDocument::METHOD => {
-            let Ok(p) = n.extract::<lsp_types::DidCloseTextDocumentParams>(note::DidCloseTextDocument::METHOD) else {
+            let Ok(p) = n.extract::<lsp_types::DidCloseTextDocumentParams>(
+                note::DidCloseTextDocument::METHOD,
+            ) else {
                 return Vec::new();
             };
             ws.close(&p.text_document.uri)
         }
         note::DidChangeWatchedFiles::METHOD => {
-            let Ok(p) = n.extract::<lsp_types::DidChangeWatchedFilesParams>(note::DidChangeWatchedFiles::METHOD) else {
+            let Ok(p) = n.extract::<lsp_types::DidChangeWatchedFilesParams>(
+                note::DidChangeWatchedFiles::METHOD,
+            ) else {
                 return Vec::new();
             };
             p.changes
@@ -262,7 +282,11 @@ fn answer(ws: &Workspace, r: Request) -> Option<Result<serde_json::Value, String
                 .map(lsp_types::DocumentSymbolResponse::Nested)
         }),
         req::CodeActionRequest::METHOD => run::<req::CodeActionRequest>(r, |p| {
-            Some(ide::actions::code_actions(ws, &p.text_document.uri, p.range))
+            Some(ide::actions::code_actions(
+                ws,
+                &p.text_document.uri,
+                p.range,
+            ))
         }),
         _ => return None,
     })

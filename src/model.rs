@@ -730,7 +730,8 @@ mod tests {
 
     #[test]
     fn tier_defaults_follow_the_tier() {
-        let file: ProjectFile = serde_json::from_value(serde_json::json!({"project": "p"})).unwrap();
+        let file: ProjectFile =
+            serde_json::from_value(serde_json::json!({"project": "p"})).unwrap();
         let p = resolve_project(&file);
         let prod = tier_defaults(&p, Tier::PROD);
         assert_eq!(prod["log-retention-days"], 365);

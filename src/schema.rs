@@ -489,7 +489,9 @@ pub fn key_info(kind: Kind, pointer: &str) -> Option<KeyInfo> {
         .and_then(Value::as_str)
         .map(str::to_string);
     let props = cur.get("properties").and_then(Value::as_object);
-    let named_entries = cur.get("additionalProperties").is_some_and(Value::is_object);
+    let named_entries = cur
+        .get("additionalProperties")
+        .is_some_and(Value::is_object);
     Some(KeyInfo {
         description,
         expected: expected_from_schema(cur),
@@ -515,7 +517,12 @@ pub fn key_info(kind: Kind, pointer: &str) -> Option<KeyInfo> {
         required: cur
             .get("required")
             .and_then(Value::as_array)
-            .map(|r| r.iter().filter_map(Value::as_str).map(str::to_string).collect())
+            .map(|r| {
+                r.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
             .unwrap_or_default(),
         named_entries,
         block: props.is_some() || named_entries,
@@ -860,7 +867,10 @@ mod tests {
         assert_eq!(table.required, ["hash-key", "attribute"]);
         assert!(key_info(Kind::Project, "/table").unwrap().named_entries);
         let access = key_info(Kind::Project, "/function/f/table/t/access").unwrap();
-        assert_eq!(access.values, [Value::from("read"), "write".into(), "read-write".into()]);
+        assert_eq!(
+            access.values,
+            [Value::from("read"), "write".into(), "read-write".into()]
+        );
         let days = key_info(Kind::Environment, "/log-retention-days").unwrap();
         assert!(days.values.contains(&Value::from(365)));
         assert!(key_info(Kind::Environment, "/nope").is_none());

@@ -111,10 +111,17 @@ fn add_key(at: &At, parent: &str, key: &str) -> Option<(String, TextEdit)> {
         let indent = "  ".repeat(parent.matches('/').count() + 1);
         (
             open + 1,
-            format!("\n{indent}{}: {value}{comma}", serde_json::to_string(key).ok()?),
+            format!(
+                "\n{indent}{}: {value}{comma}",
+                serde_json::to_string(key).ok()?
+            ),
         )
     } else if parent.is_empty() {
-        let sep = if text.is_empty() || text.ends_with('\n') { "" } else { "\n" };
+        let sep = if text.is_empty() || text.ends_with('\n') {
+            ""
+        } else {
+            "\n"
+        };
         (text.len(), format!("{sep}{key} {value}\n"))
     } else {
         let span = doc.value_span(parent);
@@ -134,7 +141,11 @@ fn add_key(at: &At, parent: &str, key: &str) -> Option<(String, TextEdit)> {
                 (close, format!("; {key} {value} "))
             }
         } else {
-            let value = if value.contains('\n') { "{ }".into() } else { value };
+            let value = if value.contains('\n') {
+                "{ }".into()
+            } else {
+                value
+            };
             (span.end, format!(" {key}={value}"))
         }
     };

@@ -163,7 +163,10 @@ fn scan(text: &str, offset: usize) -> Context {
 }
 
 fn pointer(parts: &[String]) -> String {
-    parts.iter().map(|p| format!("/{}", escape_pointer(p))).collect()
+    parts
+        .iter()
+        .map(|p| format!("/{}", escape_pointer(p)))
+        .collect()
 }
 
 /// The completion items at a position of a KDL file.
@@ -297,7 +300,11 @@ impl Completer<'_> {
                 && let Some(v) = d.pointer(&child)
                 && !v.is_object()
             {
-                detail = format!("{detail} · default for {}: {}", d["$tier"].as_str().unwrap_or(""), show(v));
+                detail = format!(
+                    "{detail} · default for {}: {}",
+                    d["$tier"].as_str().unwrap_or(""),
+                    show(v)
+                );
             }
             let insert = if properties {
                 format!("{key}=")
@@ -309,7 +316,13 @@ impl Completer<'_> {
             } else {
                 CompletionItemKind::PROPERTY
             };
-            self.push(key.clone(), item_kind, insert, Some(detail), description.clone());
+            self.push(
+                key.clone(),
+                item_kind,
+                insert,
+                Some(detail),
+                description.clone(),
+            );
         }
     }
 
@@ -417,7 +430,13 @@ impl Completer<'_> {
         let _ = what;
         for n in names {
             let insert = self.string(&n);
-            self.push(n, CompletionItemKind::REFERENCE, insert, Some(detail.to_string()), None);
+            self.push(
+                n,
+                CompletionItemKind::REFERENCE,
+                insert,
+                Some(detail.to_string()),
+                None,
+            );
         }
         true
     }

@@ -49,7 +49,11 @@ pub fn hover(ws: &Workspace, uri: &Uri, pos: Position) -> Option<Hover> {
 /// Name, expected type, description, allowed values, and (environment files) the tier's default.
 fn schema_section(at: &At, ptr: &str) -> Option<String> {
     let info = schema::key_info(at.kind(), ptr)?;
-    let name = ptr.rsplit('/').next().map(unescape_pointer).unwrap_or_default();
+    let name = ptr
+        .rsplit('/')
+        .next()
+        .map(unescape_pointer)
+        .unwrap_or_default();
     let mut s = format!("**`{name}`** — {}", info.expected);
     if let Some(d) = &info.description {
         s.push_str(&format!("\n\n{d}"));
@@ -83,7 +87,9 @@ fn tier_default(at: &At, ptr: &str) -> Option<(Tier, Value)> {
     Some((tier, v))
 }
 
-/// In an environment: the value after `extends` and defaults, and where it came from.
+/// In an environment: the value after `extends` and defaults, and where it
+/// came from; for a block, each of its values; on `extends`, what the chain
+/// contributes.
 fn resolved_section(at: &At, ptr: &str) -> Option<String> {
     let stem = env_stem(at.rel)?;
     let env = at.project.envs.get(stem)?;
@@ -92,45 +98,93 @@ fn resolved_section(at: &At, ptr: &str) -> Option<String> {
         Some(e) => serde_json::to_value(e.resolved_file()).ok()?,
         None => merged.value.clone(),
     };
-    let value = resolved.pointer(ptr).filter(|v| !v.is_null());
-    let from = if let Some(l) = merged.spans.get(ptr).filter(|_| merged.value.pointer(ptr).is_some())
-    {
-        let line = at
-            .project
+    if ptr == "/extends" {
+        let own = at.doc()?;
+        let mut lines = Vec::new();
+        for (p, l) in &merged.spans {
+            let inherited = *l.value.file != *at.rel && own.value.pointer(p).is_none();
+            let leaf = merged.value.pointer(p).is_some_and(|v| !v.is_object());
+            if inherited && leaf && p.matches('/').count() <= 2 {
+                lines.push(format!(
+                    "- `{}`: `{}` — {}",
+                    dotted(p),
+                    shown(resolved.pointer(p)?),
+                    origin(at, merged, p)
+                ));
+            }
+        }
+        if lines.is_empty() {
+            return None;
+        }
+        return Some(format!("Inherited by `{stem}`:\n\n{}", lines.join("\n")));
+    }
+    let value = resolved.pointer(ptr).filter(|v| !v.is_null())?;
+    match value {
+        Value::Object(map) => {
+            let lines: Vec<String> = map
+                .iter()
+                .filter(|(_, v)| !v.is_null() && !v.is_object())
+                .map(|(k, v)| {
+                    let p = format!("{ptr}/{}", crate::load::escape_pointer(k));
+                    format!("- `{k}`: `{}` — {}", shown(v), origin(at, merged, &p))
+                })
+                .collect();
+            (!lines.is_empty()).then(|| format!("Resolved in `{stem}`:\n\n{}", lines.join("\n")))
+        }
+        v => Some(format!(
+            "Resolved in `{stem}`: `{}` — {}",
+            shown(v),
+            origin(at, merged, ptr)
+        )),
+    }
+}
+
+fn dotted(ptr: &str) -> String {
+    ptr.split('/')
+        .skip(1)
+        .map(unescape_pointer)
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+fn shown(v: &Value) -> String {
+    match v {
+        Value::Array(a) => a.iter().map(show).collect::<Vec<_>>().join(" "),
+        v => show(v),
+    }
+}
+
+/// Where the value at `ptr` of an environment comes from.
+fn origin(at: &At, merged: &crate::load::Document, ptr: &str) -> String {
+    let line_of = |file: &str, offset: usize| {
+        at.project
             .files
-            .get(&*l.value.file)
-            .zip(at.project.inputs.files.get(&*l.value.file))
-            .map_or(1, |(f, text)| f.lines.line_number(text, l.value.start));
+            .get(file)
+            .zip(at.project.inputs.files.get(file))
+            .map_or(1, |(f, text)| f.lines.line_number(text, offset))
+    };
+    if let Some(l) = merged
+        .spans
+        .get(ptr)
+        .filter(|_| merged.value.pointer(ptr).is_some())
+    {
         let file = l.value.file.rsplit('/').next().unwrap_or(&l.value.file);
-        format!("set in {file}:{line}")
-    } else if let Some((tier, _)) = tier_default(at, ptr) {
-        format!("default for {tier:?}")
-    } else if let Some(l) = at
-        .project
-        .project
-        .as_ref()
+        return format!("set in {file}:{}", line_of(&l.value.file, l.value.start));
+    }
+    if let Some((tier, _)) = tier_default(at, ptr) {
+        return format!("default for {tier:?}");
+    }
+    let project = at.project.project.as_ref();
+    if let Some(l) = project
         .filter(|_| ptr.starts_with("/alarms/") || ptr.starts_with("/tags/"))
         .and_then(|p| p.doc.spans.get(ptr))
     {
-        let line = at
-            .project
-            .files
-            .get(crate::PROJECT_FILE)
-            .zip(at.project.inputs.files.get(crate::PROJECT_FILE))
-            .map_or(1, |(f, text)| f.lines.line_number(text, l.value.start));
-        format!("set in envc.kdl:{line}, the project's value")
-    } else {
-        "derived by envc".to_string()
-    };
-    let value = value?;
-    if value.is_object() {
-        return None;
+        return format!(
+            "set in envc.kdl:{}, the project's value",
+            line_of(crate::PROJECT_FILE, l.value.start)
+        );
     }
-    let shown = match value {
-        Value::Array(a) => a.iter().map(show).collect::<Vec<_>>().join(" "),
-        v => show(v),
-    };
-    Some(format!("Resolved in `{stem}`: `{shown}` — {from}"))
+    "derived by envc".to_string()
 }
 
 fn region_section(value: Option<&Value>) -> Option<String> {
@@ -162,7 +216,11 @@ fn definition_section(at: &At) -> Option<String> {
         Symbol::Function(_) => "function",
         Symbol::EnvFile(_) => "environment file",
     };
-    let lang = if rel.ends_with(".json") { "json" } else { "kdl" };
+    let lang = if rel.ends_with(".json") {
+        "json"
+    } else {
+        "kdl"
+    };
     Some(format!(
         "Defined in `{rel}:{line}` ({what}):\n\n```{lang}\n{}\n```",
         snippet.join("\n")

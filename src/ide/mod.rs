@@ -278,7 +278,11 @@ impl Workspace {
     }
 
     /// The diagnostics of one file as last published (for code actions).
-    pub(crate) fn diagnostics_of<'a>(&self, project: &'a ProjectState, rel: &str) -> &'a [Diagnostic] {
+    pub(crate) fn diagnostics_of<'a>(
+        &self,
+        project: &'a ProjectState,
+        rel: &str,
+    ) -> &'a [Diagnostic] {
         project.published.get(rel).map_or(&[], Vec::as_slice)
     }
 }

@@ -35,13 +35,7 @@ pub(crate) fn symbol_at(at: &At) -> Option<Symbol> {
     let (ptr, part) = at.doc()?.pointer_at(at.offset)?;
     let segs = segments(&ptr);
     let s: Vec<&str> = segs.iter().map(String::as_str).collect();
-    let value = || {
-        at.doc()?
-            .value
-            .pointer(&ptr)?
-            .as_str()
-            .map(str::to_string)
-    };
+    let value = || at.doc()?.value.pointer(&ptr)?.as_str().map(str::to_string);
     match (at.kind(), s.as_slice(), part) {
         (Kind::Project, ["table", t], Part::Key) => Some(Symbol::Table(t.to_string())),
         (Kind::Project, ["bucket", b], Part::Key) => Some(Symbol::Bucket(b.to_string())),
@@ -69,7 +63,12 @@ pub(crate) fn is_reference(at: &At) -> bool {
 }
 
 fn project_doc(p: &ProjectState) -> Option<&Document> {
-    p.files.get(PROJECT_FILE)?.parsed.as_ref().ok().map(|d| &**d)
+    p.files
+        .get(PROJECT_FILE)?
+        .parsed
+        .as_ref()
+        .ok()
+        .map(|d| &**d)
 }
 
 /// The file and span of a symbol's declaration.
@@ -212,7 +211,15 @@ fn outline(at: &At, doc: &Document, ptr: &str, value: &Value) -> Vec<DocumentSym
             // `table "users" { … }`: one symbol per entry, named by its argument.
             for (name, entry) in v.as_object().into_iter().flatten() {
                 let entry_ptr = format!("{here}/{}", escape_pointer(name));
-                if let Some(sym) = symbol(at, doc, &entry_ptr, name, Some(key), entry, symbol_kind(key, entry)) {
+                if let Some(sym) = symbol(
+                    at,
+                    doc,
+                    &entry_ptr,
+                    name,
+                    Some(key),
+                    entry,
+                    symbol_kind(key, entry),
+                ) {
                     out.push(sym);
                 }
             }
@@ -242,7 +249,11 @@ fn symbol(
     );
     let children = outline(at, doc, ptr, value);
     Some(DocumentSymbol {
-        name: if name.is_empty() { "\"\"".into() } else { name.to_string() },
+        name: if name.is_empty() {
+            "\"\"".into()
+        } else {
+            name.to_string()
+        },
         detail: detail.map(str::to_string),
         kind,
         tags: None,

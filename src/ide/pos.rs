@@ -55,9 +55,7 @@ impl LineMap {
             return text.len();
         };
         let start = usize::from(line.start());
-        let line_text = text
-            .get(start..usize::from(line.end()))
-            .unwrap_or_default();
+        let line_text = text.get(start..usize::from(line.end())).unwrap_or_default();
         let line_text = line_text.trim_end_matches(['\n', '\r']);
         let col = match enc {
             Encoding::Utf8 => floor_boundary(line_text, pos.character as usize),
@@ -128,7 +126,10 @@ mod tests {
         assert_eq!(m.offset(text, Position::new(1, 2), Encoding::Utf8), 2);
         // Past the end of a line, past the last line.
         assert_eq!(m.offset(text, Position::new(0, 99), Encoding::Utf16), 1);
-        assert_eq!(m.offset(text, Position::new(9, 0), Encoding::Utf16), text.len());
+        assert_eq!(
+            m.offset(text, Position::new(9, 0), Encoding::Utf16),
+            text.len()
+        );
         assert_eq!(m.position(text, 999, Encoding::Utf16), Position::new(2, 0));
         assert_eq!(m.line_number(text, x), 2);
     }
