@@ -148,9 +148,18 @@ pub fn serve(connection: &Connection) -> Result<u8, Box<dyn std::error::Error + 
     Ok(if shut_down { 0 } else { 1 })
 }
 
-/// Run a handler; a panic becomes `Err` with its message, and the server goes on.
+/// How many handlers panicked (the fuzz test wants none).
+#[cfg(test)]
+pub(crate) static HANDLER_PANICS: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(0);
+
+/// Run a handler; a panic becomes `Err` with its message, and the server goes
+/// on. The panic may have left a workspace update half done; the next edit of
+/// the file brings it back in line.
 fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     catch_unwind(AssertUnwindSafe(f)).map_err(|p| {
+        #[cfg(test)]
+        HANDLER_PANICS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         p.downcast_ref::<&str>()
             .map(|s| s.to_string())
             .or_else(|| p.downcast_ref::<String>().cloned())
