@@ -29,10 +29,9 @@ fn pytest() -> PathBuf {
 fn pytest_lsp_scenarios() {
     let pytest = pytest();
     // pytest-lsp adds `--lsp-devtools` to pytest's options.
-    let present = Command::new(&pytest)
-        .arg("--help")
-        .output()
-        .is_ok_and(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).contains("--lsp-devtools"));
+    let present = Command::new(&pytest).arg("--help").output().is_ok_and(|o| {
+        o.status.success() && String::from_utf8_lossy(&o.stdout).contains("--lsp-devtools")
+    });
     if !tools::require(
         "pytest-lsp",
         present,
@@ -48,10 +47,20 @@ fn pytest_lsp_scenarios() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "pytest-lsp failed:\n{stdout}\n{stderr}");
+    assert!(
+        out.status.success(),
+        "pytest-lsp failed:\n{stdout}\n{stderr}"
+    );
     // The closing line names how many scenarios passed; none may be skipped.
-    let last = stdout.lines().rev().find(|l| l.contains("passed")).unwrap_or_default();
-    assert!(!last.contains("skipped") && !last.contains("failed"), "{last}");
+    let last = stdout
+        .lines()
+        .rev()
+        .find(|l| l.contains("passed"))
+        .unwrap_or_default();
+    assert!(
+        !last.contains("skipped") && !last.contains("failed"),
+        "{last}"
+    );
     let passed: usize = last
         .split_whitespace()
         .zip(last.split_whitespace().skip(1))

@@ -86,7 +86,9 @@ pub(crate) struct ProjectState {
     project_diagnostics: Vec<Diagnostic>,
     pub(crate) envs: BTreeMap<String, EnvState>,
     /// What the editor was last sent, per file.
-    published: BTreeMap<String, Vec<Diagnostic>>,
+    published: BTreeMap<String, Vec<lsp_types::Diagnostic>>,
+    /// The diagnostics it came from (for code actions).
+    current: BTreeMap<String, Vec<Diagnostic>>,
 }
 
 /// Where a request points: a project, one of its files, and the byte offset.
@@ -232,7 +234,8 @@ impl Workspace {
         path_to_uri(&project.dir.join(rel))
     }
 
-    /// What changed since the editor was last told, for one project.
+    /// What changed since the editor was last told, for one project. Ranges are
+    /// compared, not only spans: an edit before a diagnostic moves its range.
     fn publish(&mut self, dir: &Path) -> Vec<Published> {
         let Some(p) = self.projects.get(dir) else {
             return Vec::new();
@@ -243,7 +246,17 @@ impl Workspace {
         let mut changed = Vec::new();
         for rel in files {
             let new = now.get(rel).cloned().unwrap_or_default();
-            if p.published.get(rel).cloned().unwrap_or_default() == new {
+            let lsp: Vec<lsp_types::Diagnostic> = new
+                .iter()
+                .map(|d| {
+                    let range = d
+                        .span
+                        .as_ref()
+                        .map_or_else(Range::default, |s| self.range(p, s));
+                    report::to_lsp(d, range)
+                })
+                .collect();
+            if p.published.get(rel).map_or(&[][..], Vec::as_slice) == lsp.as_slice() {
                 continue;
             }
             let Some(uri) = self.uri(p, rel) else {
@@ -252,38 +265,30 @@ impl Workspace {
             out.push(Published {
                 uri,
                 version: p.open.get(rel).copied(),
-                diagnostics: new
-                    .iter()
-                    .map(|d| {
-                        let range = d
-                            .span
-                            .as_ref()
-                            .map_or_else(Range::default, |s| self.range(p, s));
-                        report::to_lsp(d, range)
-                    })
-                    .collect(),
+                diagnostics: lsp.clone(),
             });
-            changed.push((rel.clone(), new));
+            changed.push((rel.clone(), lsp));
         }
         if let Some(p) = self.projects.get_mut(dir) {
-            for (rel, new) in changed {
-                if new.is_empty() {
+            for (rel, lsp) in changed {
+                if lsp.is_empty() {
                     p.published.remove(&rel);
                 } else {
-                    p.published.insert(rel, new);
+                    p.published.insert(rel, lsp);
                 }
             }
+            p.current = now;
         }
         out
     }
 
-    /// The diagnostics of one file as last published (for code actions).
+    /// The current diagnostics of one file (for code actions).
     pub(crate) fn diagnostics_of<'a>(
         &self,
         project: &'a ProjectState,
         rel: &str,
     ) -> &'a [Diagnostic] {
-        project.published.get(rel).map_or(&[], Vec::as_slice)
+        project.current.get(rel).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -301,6 +306,7 @@ impl ProjectState {
             project_diagnostics: Vec::new(),
             envs: BTreeMap::new(),
             published: BTreeMap::new(),
+            current: BTreeMap::new(),
         };
         let rels: Vec<String> = p.inputs.files.keys().cloned().collect();
         let parsed = crate::par_map(&rels, |rel| p.parse(rel));

@@ -26,7 +26,11 @@ impl Rng {
         z ^ (z >> 31)
     }
     fn below(&mut self, n: usize) -> usize {
-        if n == 0 { 0 } else { (self.next() % n as u64) as usize }
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
     }
     fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len())]
@@ -56,9 +60,42 @@ fn seeds() -> Vec<String> {
 }
 
 const PIECES: &[&str] = &[
-    "{", "}", "\"", "=", "#", ";", "\n", "\\", "/*", "*/", "//", "/-", "(", ")", " ", "é", "😀",
-    "\r\n", "#true", "#null", "r#\"", "\"\"\"", "table \"", "extends \"", "region ", "tier \"PROD\"",
-    "features {", "access=", "function=\"", "1e999", "-", "0x", "{\"a\":", "[", "]", ",",
+    "{",
+    "}",
+    "\"",
+    "=",
+    "#",
+    ";",
+    "\n",
+    "\\",
+    "/*",
+    "*/",
+    "//",
+    "/-",
+    "(",
+    ")",
+    " ",
+    "é",
+    "😀",
+    "\r\n",
+    "#true",
+    "#null",
+    "r#\"",
+    "\"\"\"",
+    "table \"",
+    "extends \"",
+    "region ",
+    "tier \"PROD\"",
+    "features {",
+    "access=",
+    "function=\"",
+    "1e999",
+    "-",
+    "0x",
+    "{\"a\":",
+    "[",
+    "]",
+    ",",
 ];
 
 fn random_position(rng: &mut Rng, text: &str) -> Position {
@@ -86,10 +123,23 @@ fn random_edits_never_crash_or_hang_the_server() {
     let seeds = seeds();
     assert!(seeds.len() > 40, "the fixtures are there: {}", seeds.len());
     let json_env = "{\n  \"tier\": \"DEV\",\n  \"region\": \"eu-west-1\",\n  \"account-id\": \"111111111111\"\n}\n";
-    let mut c = Client::start(project(&[("environments/qa.json", Some(json_env))]), seed % 2 == 0);
-    let enc = if seed % 2 == 0 { Encoding::Utf8 } else { Encoding::Utf16 };
+    let mut c = Client::start(
+        project(&[("environments/qa.json", Some(json_env))]),
+        seed % 2 == 0,
+    );
+    let enc = if seed % 2 == 0 {
+        Encoding::Utf8
+    } else {
+        Encoding::Utf16
+    };
     let mut rng = Rng(seed);
-    let files = ["envc.kdl", "environments/_base.kdl", "environments/dev.kdl", "environments/prod.kdl", "environments/qa.json"];
+    let files = [
+        "envc.kdl",
+        "environments/_base.kdl",
+        "environments/dev.kdl",
+        "environments/prod.kdl",
+        "environments/qa.json",
+    ];
     let mut texts: Vec<String> = files
         .iter()
         .map(|f| std::fs::read_to_string(c.dir.path().join(f)).unwrap())
@@ -110,7 +160,11 @@ fn random_edits_never_crash_or_hang_the_server() {
         let f = rng.below(files.len());
         let text = &texts[f];
         let a = random_position(&mut rng, text);
-        let b = if rng.below(3) == 0 { a } else { random_position(&mut rng, text) };
+        let b = if rng.below(3) == 0 {
+            a
+        } else {
+            random_position(&mut rng, text)
+        };
         let insert = match rng.below(6) {
             0 => String::new(),
             1 | 2 => (0..1 + rng.below(4)).map(|_| *rng.pick(PIECES)).collect(),
@@ -123,13 +177,25 @@ fn random_edits_never_crash_or_hang_the_server() {
             4 if rng.below(20) == 0 => rng.pick(&seeds).clone(),
             _ => {
                 let s = rng.pick(&seeds);
-                s.lines().nth(rng.below(s.lines().count())).unwrap_or("").to_string() + "\n"
+                s.lines()
+                    .nth(rng.below(s.lines().count()))
+                    .unwrap_or("")
+                    .to_string()
+                    + "\n"
             }
         };
         let change = if insert.len() > 1000 && rng.below(2) == 0 {
-            TextDocumentContentChangeEvent { range: None, range_length: None, text: insert }
+            TextDocumentContentChangeEvent {
+                range: None,
+                range_length: None,
+                text: insert,
+            }
         } else {
-            TextDocumentContentChangeEvent { range: Some(Range::new(a, b)), range_length: None, text: insert }
+            TextDocumentContentChangeEvent {
+                range: Some(Range::new(a, b)),
+                range_length: None,
+                text: insert,
+            }
         };
         apply_changes(&mut texts[f], std::slice::from_ref(&change), enc);
         versions[f] += 1;
@@ -160,28 +226,48 @@ fn random_edits_never_crash_or_hang_the_server() {
             for (f, t) in files.iter().zip(&texts) {
                 let lines = t.split('\n').count() as u32;
                 for d in c.diags.get(c.uri(f).as_str()).into_iter().flatten() {
-                    assert!(d.range.start <= d.range.end && d.range.end.line < lines, "edit {i}: {f}: {d:?}");
+                    assert!(
+                        d.range.start <= d.range.end && d.range.end.line < lines,
+                        "edit {i}: {f}: {d:?}"
+                    );
                 }
             }
         }
     }
     c.sync();
-    assert_eq!(HANDLER_PANICS.load(std::sync::atomic::Ordering::SeqCst), 0, "a handler panicked");
+    assert_eq!(
+        HANDLER_PANICS.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "a handler panicked"
+    );
     // Written past the capture, so that the count shows in a normal test run.
     use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "lsp fuzz: {edits} random edits (seed {seed}), each followed by a request: no failure");
+    let _ = writeln!(
+        std::io::stderr(),
+        "lsp fuzz: {edits} random edits (seed {seed}), each followed by a request: no failure"
+    );
     assert_eq!(c.shutdown(), 0);
 }
 
 fn well_formed(method: &str, v: Value) {
     use lsp_types::*;
     let ok = match method {
-        "textDocument/completion" => serde_json::from_value::<Option<CompletionResponse>>(v.clone()).is_ok(),
+        "textDocument/completion" => {
+            serde_json::from_value::<Option<CompletionResponse>>(v.clone()).is_ok()
+        }
         "textDocument/hover" => serde_json::from_value::<Option<Hover>>(v.clone()).is_ok(),
-        "textDocument/definition" => serde_json::from_value::<Option<GotoDefinitionResponse>>(v.clone()).is_ok(),
-        "textDocument/references" => serde_json::from_value::<Option<Vec<Location>>>(v.clone()).is_ok(),
-        "textDocument/documentSymbol" => serde_json::from_value::<Option<DocumentSymbolResponse>>(v.clone()).is_ok(),
-        "textDocument/codeAction" => serde_json::from_value::<Option<CodeActionResponse>>(v.clone()).is_ok(),
+        "textDocument/definition" => {
+            serde_json::from_value::<Option<GotoDefinitionResponse>>(v.clone()).is_ok()
+        }
+        "textDocument/references" => {
+            serde_json::from_value::<Option<Vec<Location>>>(v.clone()).is_ok()
+        }
+        "textDocument/documentSymbol" => {
+            serde_json::from_value::<Option<DocumentSymbolResponse>>(v.clone()).is_ok()
+        }
+        "textDocument/codeAction" => {
+            serde_json::from_value::<Option<CodeActionResponse>>(v.clone()).is_ok()
+        }
         _ => false,
     };
     assert!(ok, "{method}: {v}");
