@@ -1148,6 +1148,37 @@ mod tests {
         parse(DEV, text).unwrap_or_else(|e| panic!("{text:?} failed: {e:#?}"))
     }
 
+    #[test]
+    fn pointer_at_finds_the_innermost_key_or_value() {
+        let text = "tier \"DEV\"\nfeatures {\n    xray-tracing #true\n}\nfunction \"f\" {\n    table \"users\" access=\"read\"\n    table \"roles\" access=\"write\"\n}\n";
+        let doc = ok(text);
+        let at = |needle: &str, plus: usize| doc.pointer_at(text.find(needle).unwrap() + plus);
+        for (needle, plus, want) in [
+            ("tier", 1, Some(("/tier", Part::Key))),
+            ("\"DEV\"", 2, Some(("/tier", Part::Value))),
+            ("features", 0, Some(("/features", Part::Key))),
+            ("xray", 3, Some(("/features/xray-tracing", Part::Key))),
+            ("#true", 1, Some(("/features/xray-tracing", Part::Value))),
+            ("\"users\"", 1, Some(("/function/f/table/users", Part::Key))),
+            (
+                "\"read\"",
+                1,
+                Some(("/function/f/table/users/access", Part::Value)),
+            ),
+            // The node name of a keyed entry, the first or a later one: the map's key.
+            ("table \"users\"", 2, Some(("/function/f/table", Part::Key))),
+            ("table \"roles\"", 2, Some(("/function/f/table", Part::Key))),
+        ] {
+            let got = at(needle, plus);
+            assert_eq!(
+                got.as_ref().map(|(p, k)| (p.as_str(), *k)),
+                want,
+                "{needle}+{plus}"
+            );
+        }
+        assert_eq!(doc.pointer_at(text.len() + 10), None);
+    }
+
     /// Every error as `(code, line, column, message)`.
     fn errs(path: &str, text: &str) -> Vec<(&'static str, usize, usize, String)> {
         let e = match parse(path, text) {

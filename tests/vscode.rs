@@ -13,7 +13,11 @@ fn npm(args: &[&str]) {
     let dir = common::repo().join("editors/vscode");
     let out = Command::new("npm")
         .args(args)
-        .args(["--no-audit", "--no-fund"].iter().filter(|_| args[0] == "ci"))
+        .args(
+            ["--no-audit", "--no-fund"]
+                .iter()
+                .filter(|_| args[0] == "ci"),
+        )
         .current_dir(&dir)
         .output()
         .unwrap();

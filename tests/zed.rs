@@ -14,7 +14,11 @@ fn zed_extension_builds_for_wasm32_wasip2() {
         .args(["target", "list", "--installed"])
         .current_dir(common::repo())
         .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).lines().any(|l| l == "wasm32-wasip2"));
+        .is_ok_and(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .any(|l| l == "wasm32-wasip2")
+        });
     if !tools::require(
         "zed",
         installed,
@@ -29,8 +33,15 @@ fn zed_extension_builds_for_wasm32_wasip2() {
         .env_remove("RUSTFLAGS")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(dir.join("target/wasm32-wasip2/debug/zed_envc.wasm").is_file());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        dir.join("target/wasm32-wasip2/debug/zed_envc.wasm")
+            .is_file()
+    );
     let manifest = std::fs::read_to_string(dir.join("extension.toml")).unwrap();
     assert!(manifest.contains("[language_servers.envc]"));
 }

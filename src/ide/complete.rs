@@ -53,7 +53,6 @@ fn scan(text: &str, offset: usize) -> Context {
     let b = &text[..super::pos::floor_boundary(text, offset)];
     let mut cx = Context::default();
     let mut chars = b.char_indices().peekable();
-    let mut node_blocks: Vec<Vec<Tok>> = Vec::new();
     let mut depth_comment = 0usize;
     while let Some((i, c)) = chars.next() {
         if depth_comment > 0 {
@@ -98,12 +97,11 @@ fn scan(text: &str, offset: usize) -> Context {
                     }
                     _ => None,
                 };
-                node_blocks.push(std::mem::take(&mut cx.tokens));
+                cx.tokens.clear();
                 cx.blocks.push((name, arg));
             }
             '}' => {
                 cx.blocks.pop();
-                node_blocks.pop();
                 cx.tokens.clear();
             }
             '=' => cx.tokens.push(Tok::Eq),
@@ -396,19 +394,16 @@ impl Completer<'_> {
                 .map(|m| m.keys().cloned().collect())
                 .unwrap_or_default()
         };
-        let (what, names, detail): (&str, Vec<String>, &str) = match (kind, path) {
+        let (names, detail): (Vec<String>, &str) = match (kind, path) {
             (Kind::Project, ["function", _, "table"]) if first_argument => {
-                ("table", keys_of("/table"), "table")
+                (keys_of("/table"), "table")
             }
             (Kind::Project, ["function", _, "bucket"]) if first_argument => {
-                ("bucket", keys_of("/bucket"), "bucket")
+                (keys_of("/bucket"), "bucket")
             }
-            (Kind::Project, ["api", "route", _, "function"]) => {
-                ("function", keys_of("/function"), "function")
-            }
+            (Kind::Project, ["api", "route", _, "function"]) => (keys_of("/function"), "function"),
             (Kind::Project, ["table", t, "hash-key" | "range-key" | "ttl"])
             | (Kind::Project, ["table", t, "gsi", _, "hash-key" | "range-key"]) => (
-                "attribute",
                 keys_of(&format!("/table/{}/attribute", escape_pointer(t))),
                 "attribute",
             ),
@@ -423,11 +418,10 @@ impl Completer<'_> {
                     .filter(|s| *s != own)
                     .map(str::to_string)
                     .collect();
-                ("file", stems, "environment file")
+                (stems, "environment file")
             }
             _ => return false,
         };
-        let _ = what;
         for n in names {
             let insert = self.string(&n);
             self.push(

@@ -77,8 +77,9 @@ pub(crate) struct ProjectState {
     pub(crate) dir: PathBuf,
     pub(crate) inputs: Inputs,
     pub(crate) files: BTreeMap<String, FileState>,
-    /// Open buffers and their versions.
-    open: BTreeMap<String, i32>,
+    /// Open buffers: their versions and their text as the editor has it (which
+    /// [`Inputs`] does not keep for a file over the input limit).
+    open: BTreeMap<String, (i32, String)>,
     /// Parsed environment files by stem (each environment once).
     pub(crate) env_docs: BTreeMap<String, Arc<Document>>,
     duplicates: Vec<Diagnostic>,
@@ -145,7 +146,7 @@ impl Workspace {
             return Vec::new();
         };
         let p = self.project_mut(&dir);
-        p.open.insert(rel.clone(), version);
+        p.open.insert(rel.clone(), (version, text.clone()));
         p.set_text(&rel, text);
         self.publish(&dir)
     }
@@ -162,9 +163,12 @@ impl Workspace {
         };
         let enc = self.encoding;
         let p = self.project_mut(&dir);
-        let mut text = p.inputs.files.get(&rel).cloned().unwrap_or_default();
+        let mut text = match p.open.remove(&rel) {
+            Some((_, text)) => text,
+            None => p.inputs.files.get(&rel).cloned().unwrap_or_default(),
+        };
         pos::apply_changes(&mut text, changes, enc);
-        p.open.insert(rel.clone(), version);
+        p.open.insert(rel.clone(), (version, text.clone()));
         p.set_text(&rel, text);
         self.publish(&dir)
     }
@@ -205,8 +209,7 @@ impl Workspace {
     /// The file at `uri` and the byte offset of `pos` in it.
     pub(crate) fn at(&self, uri: &Uri, pos: Position) -> Option<At<'_>> {
         let (dir, rel) = locate(uri)?;
-        let (dir, project) = self.projects.get_key_value(&dir)?;
-        let _ = dir;
+        let project = self.projects.get(&dir)?;
         let (rel, file) = project.files.get_key_value(&rel)?;
         let text = project.inputs.files.get(rel)?;
         let offset = file.lines.offset(text, pos, self.encoding);
@@ -264,7 +267,7 @@ impl Workspace {
             };
             out.push(Published {
                 uri,
-                version: p.open.get(rel).copied(),
+                version: p.open.get(rel).map(|(v, _)| *v),
                 diagnostics: lsp.clone(),
             });
             changed.push((rel.clone(), lsp));

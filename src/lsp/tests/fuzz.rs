@@ -125,9 +125,9 @@ fn random_edits_never_crash_or_hang_the_server() {
     let json_env = "{\n  \"tier\": \"DEV\",\n  \"region\": \"eu-west-1\",\n  \"account-id\": \"111111111111\"\n}\n";
     let mut c = Client::start(
         project(&[("environments/qa.json", Some(json_env))]),
-        seed % 2 == 0,
+        seed.is_multiple_of(2),
     );
-    let enc = if seed % 2 == 0 {
+    let enc = if seed.is_multiple_of(2) {
         Encoding::Utf8
     } else {
         Encoding::Utf16
