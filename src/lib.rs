@@ -9,6 +9,9 @@
 //! [`render`] (templates → Terraform text, through [`format`]) →
 //! [`emit`] (write the tree) or [`diff`] (compare it).
 //!
+//! [`ide`] answers an editor's questions (diagnostics, completion, hover, …)
+//! with the same stages, on unsaved text, without rendering.
+//!
 //! The library does no argument parsing and no terminal output; its only file
 //! access is [`Inputs::read_dir`] (reading a project) and [`emit`] (writing a
 //! tree), so tests and an editor can feed unsaved text through [`Inputs`].
@@ -19,6 +22,7 @@ pub mod diff;
 pub mod emit;
 pub mod format;
 pub mod git;
+pub mod ide;
 pub mod load;
 pub mod model;
 pub mod render;
@@ -74,6 +78,26 @@ impl Inputs {
             Err(e) => return Err(e),
         }
         Ok(inputs)
+    }
+
+    /// Replace (or add) one file's text, e.g. an editor's unsaved buffer. The
+    /// same limits apply as to files read from disk.
+    pub fn set(&mut self, rel: &str, bytes: Vec<u8>) {
+        self.remove(rel);
+        self.insert(rel, bytes);
+    }
+
+    /// Forget one file.
+    pub fn remove(&mut self, rel: &str) {
+        self.files.remove(rel);
+        self.unreadable
+            .retain(|d| d.span.as_ref().is_none_or(|s| &*s.file != rel));
+    }
+
+    /// Read one file of the project at `dir` again (gone from disk: forgotten).
+    pub fn reload(&mut self, dir: &Path, rel: &str) -> std::io::Result<()> {
+        self.remove(rel);
+        self.read_one(dir, rel)
     }
 
     fn read_one(&mut self, dir: &Path, rel: &str) -> std::io::Result<()> {
@@ -156,7 +180,9 @@ pub fn is_input_path(path: &str) -> bool {
     path == PROJECT_FILE || env_stem(path).is_some()
 }
 
-fn env_stem(path: &str) -> Option<&str> {
+/// The stem of an environment file's path (`environments/dev.kdl` → `dev`,
+/// `environments/_base.kdl` → `_base`); `None` for any other path.
+pub fn env_stem(path: &str) -> Option<&str> {
     let name = path.strip_prefix(ENV_DIR)?.strip_prefix('/')?;
     name.strip_suffix(".kdl")
         .or_else(|| name.strip_suffix(".json"))
@@ -212,23 +238,8 @@ pub fn compile(inputs: &Inputs, only: &[String]) -> Result<Compiled, Failed> {
     };
     let project_path: Arc<str> = PROJECT_FILE.into();
     let project_doc = load::parse_document(&project_path, project_text);
-    let mut env_paths: Vec<(&str, &str)> = Vec::new();
-    let mut seen_paths: BTreeMap<&str, &str> = BTreeMap::new();
-    for path in inputs.files.keys() {
-        let Some(stem) = env_stem(path) else { continue };
-        if let Some(other) = seen_paths.insert(stem, path) {
-            errors.push(
-                Diagnostic::error(
-                    "envc::load::duplicate-environment",
-                    format!("environment `{stem}` is defined twice: `{other}` and `{path}`"),
-                )
-                .at(Span::file_start(&Arc::from(path.as_str())))
-                .help("keep one of the two files"),
-            );
-            continue;
-        }
-        env_paths.push((stem, path));
-    }
+    let (env_paths, duplicates) = environment_files(inputs.files.keys().map(String::as_str));
+    errors.extend(duplicates);
     let parsed = par_map(&env_paths, |(_, path)| {
         load::parse_document(&Arc::from(*path), &inputs.files[*path])
     });
@@ -263,34 +274,14 @@ pub fn compile(inputs: &Inputs, only: &[String]) -> Result<Compiled, Failed> {
     let project = project_doc
         .map_err(|e| errors.extend(e))
         .ok()
-        .and_then(|doc| {
-            let file = schema::check::<schema::ProjectFile>(schema::Kind::Project, &doc)
-                .map_err(|e| errors.extend(e))
-                .ok()?;
-            let project = model::resolve_project(&file);
-            let found = rules::check_project(&project, &doc);
-            let ok = found.is_empty();
-            errors.extend(found);
-            ok.then_some((project, doc))
-        });
+        .and_then(|doc| check_project(doc).map_err(|e| errors.extend(e)).ok());
 
     // Each environment: extends, schema, model, rules — in parallel, stopping between stages.
     let per_env = par_map(&names, |name| -> Result<Environment, Vec<Diagnostic>> {
         if !chain_loaded(name) {
             return Err(Vec::new());
         }
-        let doc = load::resolve_extends(name, &env_docs)?;
-        let file = schema::check::<schema::EnvironmentFile>(schema::Kind::Environment, &doc)?;
-        let Some((project, project_doc)) = &project else {
-            return Err(Vec::new());
-        };
-        let env = model::resolve_environment(project, name, &file);
-        let found = rules::check_environment(project, project_doc, &env, &doc);
-        if found.is_empty() {
-            Ok(env)
-        } else {
-            Err(found)
-        }
+        check_environment(name, &env_docs, project.as_ref()).result
     });
     let mut environments = Vec::with_capacity(names.len());
     for r in per_env {
@@ -301,7 +292,7 @@ pub fn compile(inputs: &Inputs, only: &[String]) -> Result<Compiled, Failed> {
     }
     // The documents (views and span maps) are not needed past the rules: free them before rendering.
     drop(env_docs);
-    let Some((project, _)) = project.filter(|_| errors.is_empty()) else {
+    let Some(CheckedProject { project, .. }) = project.filter(|_| errors.is_empty()) else {
         return Err(fail(sorted(errors), &sources));
     };
 
@@ -444,6 +435,100 @@ pub fn validate(inputs: &Inputs, files: &[String]) -> Validation {
         sources,
         blocked,
         unused,
+    }
+}
+
+/// The environment files among `paths` (relative to the project), as (stem,
+/// path), and an error for each environment defined by two files
+/// (`dev.kdl` and `dev.json`): the second is left out.
+pub fn environment_files<'a>(
+    paths: impl Iterator<Item = &'a str>,
+) -> (Vec<(&'a str, &'a str)>, Vec<Diagnostic>) {
+    let mut env_paths = Vec::new();
+    let mut errors = Vec::new();
+    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+    for path in paths {
+        let Some(stem) = env_stem(path) else { continue };
+        if let Some(other) = seen.insert(stem, path) {
+            errors.push(
+                Diagnostic::error(
+                    "envc::load::duplicate-environment",
+                    format!("environment `{stem}` is defined twice: `{other}` and `{path}`"),
+                )
+                .at(Span::file_start(&Arc::from(path)))
+                .help("keep one of the two files"),
+            );
+            continue;
+        }
+        env_paths.push((stem, path));
+    }
+    (env_paths, errors)
+}
+
+/// A project file that passed the schema and the rules: the resolved project,
+/// and its document, where the rules of an environment place errors about the
+/// names the project makes.
+#[derive(Debug)]
+pub struct CheckedProject {
+    pub project: Project,
+    pub doc: Document,
+}
+
+/// Check the project file without rendering: schema, model, rules.
+pub fn check_project(doc: Document) -> Result<CheckedProject, Vec<Diagnostic>> {
+    let file = schema::check::<schema::ProjectFile>(schema::Kind::Project, &doc)?;
+    let project = model::resolve_project(&file);
+    let found = rules::check_project(&project, &doc);
+    if found.is_empty() {
+        Ok(CheckedProject { project, doc })
+    } else {
+        Err(found)
+    }
+}
+
+/// One environment checked without rendering.
+#[derive(Debug)]
+pub struct CheckedEnvironment {
+    /// The environment's document after `extends` (`None` when the chain does not resolve).
+    pub merged: Option<Document>,
+    /// The resolved environment, or every error of the stage that failed.
+    /// Without a valid project, an environment that passes the schema fails with no error.
+    pub result: Result<Environment, Vec<Diagnostic>>,
+}
+
+/// Check environment `name` without rendering: `extends` (through `docs`, the
+/// parsed environment files by stem), schema, model, and, with a valid
+/// project, the rules.
+pub fn check_environment<D: std::borrow::Borrow<Document>>(
+    name: &str,
+    docs: &BTreeMap<String, D>,
+    project: Option<&CheckedProject>,
+) -> CheckedEnvironment {
+    let doc = match load::resolve_extends(name, docs) {
+        Ok(doc) => doc,
+        Err(e) => {
+            return CheckedEnvironment {
+                merged: None,
+                result: Err(e),
+            };
+        }
+    };
+    let result = (|| {
+        let file = schema::check::<schema::EnvironmentFile>(schema::Kind::Environment, &doc)?;
+        let Some(p) = project else {
+            return Err(Vec::new());
+        };
+        let env = model::resolve_environment(&p.project, name, &file);
+        let found = rules::check_environment(&p.project, &p.doc, &env, &doc);
+        if found.is_empty() {
+            Ok(env)
+        } else {
+            Err(found)
+        }
+    })();
+    CheckedEnvironment {
+        merged: Some(doc),
+        result,
     }
 }
 
