@@ -5,7 +5,7 @@
 # registry: install them first (README, "Prerequisites").
 #
 # A test whose tool is missing fails. To run without a tool, opt out by name:
-#   ENVC_SKIP_TERRAFORM=1 ENVC_SKIP_CHECKOV=1 ./test.sh
+#   ENVC_SKIP_TERRAFORM=1 ENVC_SKIP_CHECKOV=1 ENVC_SKIP_PYTEST_LSP=1 ENVC_SKIP_NPM=1 ENVC_SKIP_ZED=1 ./test.sh
 # Arguments are passed to `cargo test` (e.g. `./test.sh --test cli`).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -14,17 +14,31 @@ mkdir -p "$tools/bin"
 
 skipped() { local v="ENVC_SKIP_$1"; [ -n "${!v:-}" ] && [ "${!v}" != 0 ]; }
 
-# pip_tool NAME COMMAND SPEC...: COMMAND from a virtualenv of its own, unless on PATH already.
+# pip_tool NAME COMMAND ENTRY SPEC...: COMMAND (the virtualenv's script ENTRY)
+# from a virtualenv of its own, unless on PATH already.
 pip_tool() {
-    local name="$1" cmd="$2"; shift 2
+    local name="$1" cmd="$2" entry="$3"; shift 3
     if skipped "$name" || command -v "$cmd" >/dev/null 2>&1 || [ -x "$tools/bin/$cmd" ]; then return; fi
     echo "test.sh: installing $* into $tools/$cmd" >&2
     python3 -m venv "$tools/$cmd"
     "$tools/$cmd/bin/pip" install --quiet --disable-pip-version-check "$@"
-    ln -sf "$tools/$cmd/bin/$cmd" "$tools/bin/$cmd"
+    ln -sf "$tools/$cmd/bin/$entry" "$tools/bin/$cmd"
 }
 
-pip_tool CHECKOV checkov 'checkov==3.3.30'
+pip_tool CHECKOV checkov checkov 'checkov==3.3.30'
+# The language server's end-to-end client (tests/lsp_e2e.rs): its pytest, as `pytest-lsp`.
+pip_tool PYTEST_LSP pytest-lsp pytest 'pytest-lsp==1.0.1' 'pytest==9.2.0' \
+    'pytest-asyncio==1.5.0' 'pygls==2.1.1' 'lsprotocol==2025.0.0'
+
+# The Zed extension (tests/zed.rs) is built for the target Zed loads extensions as.
+if ! skipped ZED && command -v rustup >/dev/null 2>&1 \
+    && ! rustup target list --installed | grep -qx wasm32-wasip2; then
+    echo "test.sh: adding the wasm32-wasip2 target (for editors/zed)" >&2
+    rustup target add wasm32-wasip2 || {
+        echo "test.sh: could not add wasm32-wasip2; set ENVC_SKIP_ZED=1 to run without the Zed extension's build" >&2
+        exit 2
+    }
+fi
 
 export PATH="$tools/bin:$PATH"
 status=0

@@ -2,9 +2,10 @@
 //!
 //! A [`Diagnostic`] carries a code, a lowercase message, an optional primary
 //! [`Span`] (file + byte range, never line/column: those are computed only when
-//! printing, from [`Sources`]), and an optional help line. It is printed in two
-//! ways — human (rustc-like, through miette) and JSON — by [`crate::report`];
-//! no stage formats errors itself.
+//! printing, from [`Sources`]), an optional help line and, where envc knows
+//! the fix, a machine-applicable [`Suggestion`]. It is printed in three ways —
+//! human (rustc-like, through miette), JSON, and as editor diagnostics for the
+//! language server — by [`crate::report`]; no stage formats errors itself.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -55,6 +56,19 @@ pub struct Diagnostic {
     pub label: Option<String>,
     /// "did you mean `region`?" and similar.
     pub help: Option<String>,
+    /// The fix an editor can apply (a code action); printers other than the
+    /// editor's ignore it.
+    pub suggestion: Option<Suggestion>,
+}
+
+/// A fix that can be applied without asking the user anything.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Suggestion {
+    /// Replace the text at the diagnostic's span with this name (written in the
+    /// same style as the text it replaces: quoted if that was quoted).
+    Replace(String),
+    /// Add the required key `key` to the object at JSON pointer `parent`.
+    AddKey { parent: String, key: String },
 }
 
 impl Diagnostic {
@@ -66,6 +80,7 @@ impl Diagnostic {
             span: None,
             label: None,
             help: None,
+            suggestion: None,
         }
     }
     pub fn at(mut self, span: Span) -> Self {
@@ -86,6 +101,25 @@ impl Diagnostic {
     }
     pub fn help_opt(mut self, help: Option<String>) -> Self {
         self.help = help;
+        self
+    }
+    /// "did you mean `name`?", with the replacement an editor can apply.
+    pub fn did_you_mean(self, name: &str) -> Self {
+        self.help(format!("did you mean `{name}`?"))
+            .suggest(Suggestion::Replace(name.to_string()))
+    }
+    pub fn did_you_mean_opt(self, name: Option<&str>) -> Self {
+        match name {
+            Some(n) => self.did_you_mean(n),
+            None => self,
+        }
+    }
+    pub fn suggest(mut self, suggestion: Suggestion) -> Self {
+        self.suggestion = Some(suggestion);
+        self
+    }
+    pub fn suggest_opt(mut self, suggestion: Option<Suggestion>) -> Self {
+        self.suggestion = suggestion;
         self
     }
 }

@@ -9,6 +9,9 @@
 //! [`render`] (templates → Terraform text, through [`format`]) →
 //! [`emit`] (write the tree) or [`diff`] (compare it).
 //!
+//! [`ide`] answers an editor's questions (diagnostics, completion, hover, …)
+//! with the same stages, on unsaved text, without rendering.
+//!
 //! The library does no argument parsing and no terminal output; its only file
 //! access is [`Inputs::read_dir`] (reading a project) and [`emit`] (writing a
 //! tree), so tests and an editor can feed unsaved text through [`Inputs`].
@@ -20,6 +23,7 @@ pub mod emit;
 pub mod explain;
 pub mod format;
 pub mod git;
+pub mod ide;
 pub mod load;
 pub mod model;
 pub mod origin;
@@ -77,6 +81,26 @@ impl Inputs {
             Err(e) => return Err(e),
         }
         Ok(inputs)
+    }
+
+    /// Replace (or add) one file's text, e.g. an editor's unsaved buffer. The
+    /// same limits apply as to files read from disk.
+    pub fn set(&mut self, rel: &str, bytes: Vec<u8>) {
+        self.remove(rel);
+        self.insert(rel, bytes);
+    }
+
+    /// Forget one file.
+    pub fn remove(&mut self, rel: &str) {
+        self.files.remove(rel);
+        self.unreadable
+            .retain(|d| d.span.as_ref().is_none_or(|s| &*s.file != rel));
+    }
+
+    /// Read one file of the project at `dir` again (gone from disk: forgotten).
+    pub fn reload(&mut self, dir: &Path, rel: &str) -> std::io::Result<()> {
+        self.remove(rel);
+        self.read_one(dir, rel)
     }
 
     fn read_one(&mut self, dir: &Path, rel: &str) -> std::io::Result<()> {
@@ -159,7 +183,9 @@ pub fn is_input_path(path: &str) -> bool {
     path == PROJECT_FILE || env_stem(path).is_some()
 }
 
-fn env_stem(path: &str) -> Option<&str> {
+/// The stem of an environment file's path (`environments/dev.kdl` → `dev`,
+/// `environments/_base.kdl` → `_base`); `None` for any other path.
+pub fn env_stem(path: &str) -> Option<&str> {
     let name = path.strip_prefix(ENV_DIR)?.strip_prefix('/')?;
     name.strip_suffix(".kdl")
         .or_else(|| name.strip_suffix(".json"))
@@ -254,23 +280,8 @@ pub(crate) fn compile_with(
     };
     let project_path: Arc<str> = PROJECT_FILE.into();
     let project_doc = load::parse_document(&project_path, project_text);
-    let mut env_paths: Vec<(&str, &str)> = Vec::new();
-    let mut seen_paths: BTreeMap<&str, &str> = BTreeMap::new();
-    for path in inputs.files.keys() {
-        let Some(stem) = env_stem(path) else { continue };
-        if let Some(other) = seen_paths.insert(stem, path) {
-            errors.push(
-                Diagnostic::error(
-                    "envc::load::duplicate-environment",
-                    format!("environment `{stem}` is defined twice: `{other}` and `{path}`"),
-                )
-                .at(Span::file_start(&Arc::from(path.as_str())))
-                .help("keep one of the two files"),
-            );
-            continue;
-        }
-        env_paths.push((stem, path));
-    }
+    let (env_paths, duplicates) = environment_files(inputs.files.keys().map(String::as_str));
+    errors.extend(duplicates);
     let parsed = par_map(&env_paths, |(_, path)| {
         load::parse_document(&Arc::from(*path), &inputs.files[*path])
     });
@@ -306,17 +317,9 @@ pub(crate) fn compile_with(
         .map_err(|e| errors.extend(e))
         .ok()
         .and_then(|doc| {
-            let file = schema::check::<schema::ProjectFile>(schema::Kind::Project, &doc)
+            check_project_with(doc, checks)
                 .map_err(|e| errors.extend(e))
-                .ok()?;
-            let project = model::resolve_project(&file);
-            let found = match checks {
-                Checks::All => rules::check_project(&project, &doc),
-                Checks::SchemaOnly => Vec::new(),
-            };
-            let ok = found.is_empty();
-            errors.extend(found);
-            ok.then_some((project, doc))
+                .ok()
         });
 
     // Each environment: extends, schema, model, rules — in parallel, stopping between stages.
@@ -327,54 +330,12 @@ pub(crate) fn compile_with(
             if !chain_loaded(name) {
                 return Err(Vec::new());
             }
-            let doc = load::resolve_extends(name, &env_docs)?;
-            let file = schema::check::<schema::EnvironmentFile>(schema::Kind::Environment, &doc)?;
-            let Some((project, project_doc)) = &project else {
-                return Err(Vec::new());
-            };
-            let env = model::resolve_environment(project, name, &file);
-            let found = match checks {
-                Checks::All => rules::check_environment(project, project_doc, &env, &doc),
-                Checks::SchemaOnly => Vec::new(),
-            };
-            if !found.is_empty() {
-                return Err(found);
-            }
-            if !keep {
+            let checked = check_environment_with(name, &env_docs, project.as_ref(), checks);
+            let env = checked.result?;
+            let (Some(doc), true, Some(p)) = (checked.merged, keep, &project) else {
                 return Ok((env, None));
-            }
-            // The `extends` links of the chain, each with the file it leads to and the
-            // environment as it would be without that link (`None`: it would not compile).
-            let chain = extends_chain(name, &|stem| env_docs.get(stem).map(|d| &d.value));
-            let links = chain
-                .windows(2)
-                .filter_map(|w| {
-                    let link = origin::place(&env_docs[&w[0]], "/extends")?;
-                    let to = env_docs.get(&w[1])?.path.clone();
-                    let mut cut = env_docs.clone();
-                    if let Some(d) = cut.get_mut(&w[0]) {
-                        if let serde_json::Value::Object(m) = &mut d.value {
-                            m.shift_remove("extends");
-                        }
-                        d.spans.remove("/extends");
-                    }
-                    let without = load::resolve_extends(name, &cut)
-                        .ok()
-                        .and_then(|d| {
-                            schema::check::<schema::EnvironmentFile>(schema::Kind::Environment, &d)
-                                .ok()
-                        })
-                        .map(|f| {
-                            serde_json::to_value(model::resolve_environment(project, name, &f))
-                                .expect("the model serializes")
-                        });
-                    Some(origin::Link {
-                        to,
-                        place: link,
-                        without,
-                    })
-                })
-                .collect();
+            };
+            let links = extends_links(name, &env_docs, &p.project);
             Ok((env, Some((doc, links))))
         },
     );
@@ -393,7 +354,11 @@ pub(crate) fn compile_with(
     }
     // The documents (views and span maps) are not needed past the rules: free them before rendering.
     drop(env_docs);
-    let Some((project, project_doc)) = project.filter(|_| errors.is_empty()) else {
+    let Some(CheckedProject {
+        project,
+        doc: project_doc,
+    }) = project.filter(|_| errors.is_empty())
+    else {
         return Err(fail(sorted(errors), &sources));
     };
 
@@ -427,6 +392,40 @@ pub(crate) fn compile_with(
             environments: kept_envs,
         },
     ))
+}
+
+/// The `extends` links of an environment's chain, each with the file it leads to and
+/// the environment as it would be without that link (`None`: it would not compile).
+fn extends_links(
+    name: &str,
+    env_docs: &BTreeMap<String, Document>,
+    project: &Project,
+) -> Vec<origin::Link> {
+    let chain = extends_chain(name, &|stem| env_docs.get(stem).map(|d| &d.value));
+    chain
+        .windows(2)
+        .filter_map(|w| {
+            let place = origin::place(&env_docs[&w[0]], "/extends")?;
+            let to = env_docs.get(&w[1])?.path.clone();
+            let mut cut = env_docs.clone();
+            if let Some(d) = cut.get_mut(&w[0]) {
+                if let serde_json::Value::Object(m) = &mut d.value {
+                    m.shift_remove("extends");
+                }
+                d.spans.remove("/extends");
+            }
+            let without = load::resolve_extends(name, &cut)
+                .ok()
+                .and_then(|d| {
+                    schema::check::<schema::EnvironmentFile>(schema::Kind::Environment, &d).ok()
+                })
+                .map(|f| {
+                    serde_json::to_value(model::resolve_environment(project, name, &f))
+                        .expect("the model serializes")
+                });
+            Some(origin::Link { to, place, without })
+        })
+        .collect()
 }
 
 /// The stems of an environment's `extends` chain, itself first, as far as the
@@ -542,6 +541,119 @@ pub fn validate(inputs: &Inputs, files: &[String]) -> Validation {
         sources,
         blocked,
         unused,
+    }
+}
+
+/// The environment files among `paths` (relative to the project), as (stem,
+/// path), and an error for each environment defined by two files
+/// (`dev.kdl` and `dev.json`): the second is left out.
+pub fn environment_files<'a>(
+    paths: impl Iterator<Item = &'a str>,
+) -> (Vec<(&'a str, &'a str)>, Vec<Diagnostic>) {
+    let mut env_paths = Vec::new();
+    let mut errors = Vec::new();
+    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+    for path in paths {
+        let Some(stem) = env_stem(path) else { continue };
+        if let Some(other) = seen.insert(stem, path) {
+            errors.push(
+                Diagnostic::error(
+                    "envc::load::duplicate-environment",
+                    format!("environment `{stem}` is defined twice: `{other}` and `{path}`"),
+                )
+                .at(Span::file_start(&Arc::from(path)))
+                .help("keep one of the two files"),
+            );
+            continue;
+        }
+        env_paths.push((stem, path));
+    }
+    (env_paths, errors)
+}
+
+/// A project file that passed the schema and the rules: the resolved project,
+/// and its document, where the rules of an environment place errors about the
+/// names the project makes.
+#[derive(Debug)]
+pub struct CheckedProject {
+    pub project: Project,
+    pub doc: Document,
+}
+
+/// Check the project file without rendering: schema, model, rules.
+pub fn check_project(doc: Document) -> Result<CheckedProject, Vec<Diagnostic>> {
+    check_project_with(doc, Checks::All)
+}
+
+fn check_project_with(doc: Document, checks: Checks) -> Result<CheckedProject, Vec<Diagnostic>> {
+    let file = schema::check::<schema::ProjectFile>(schema::Kind::Project, &doc)?;
+    let project = model::resolve_project(&file);
+    let found = match checks {
+        Checks::All => rules::check_project(&project, &doc),
+        Checks::SchemaOnly => Vec::new(),
+    };
+    if found.is_empty() {
+        Ok(CheckedProject { project, doc })
+    } else {
+        Err(found)
+    }
+}
+
+/// One environment checked without rendering.
+#[derive(Debug)]
+pub struct CheckedEnvironment {
+    /// The environment's document after `extends` (`None` when the chain does not resolve).
+    pub merged: Option<Document>,
+    /// The resolved environment, or every error of the stage that failed.
+    /// Without a valid project, an environment that passes the schema fails with no error.
+    pub result: Result<Environment, Vec<Diagnostic>>,
+}
+
+/// Check environment `name` without rendering: `extends` (through `docs`, the
+/// parsed environment files by stem), schema, model, and, with a valid
+/// project, the rules.
+pub fn check_environment<D: std::borrow::Borrow<Document>>(
+    name: &str,
+    docs: &BTreeMap<String, D>,
+    project: Option<&CheckedProject>,
+) -> CheckedEnvironment {
+    check_environment_with(name, docs, project, Checks::All)
+}
+
+fn check_environment_with<D: std::borrow::Borrow<Document>>(
+    name: &str,
+    docs: &BTreeMap<String, D>,
+    project: Option<&CheckedProject>,
+    checks: Checks,
+) -> CheckedEnvironment {
+    let doc = match load::resolve_extends(name, docs) {
+        Ok(doc) => doc,
+        Err(e) => {
+            return CheckedEnvironment {
+                merged: None,
+                result: Err(e),
+            };
+        }
+    };
+    let result = (|| {
+        let file = schema::check::<schema::EnvironmentFile>(schema::Kind::Environment, &doc)?;
+        let Some(p) = project else {
+            return Err(Vec::new());
+        };
+        let env = model::resolve_environment(&p.project, name, &file);
+        let found = match checks {
+            Checks::All => rules::check_environment(&p.project, &p.doc, &env, &doc),
+            Checks::SchemaOnly => Vec::new(),
+        };
+        if found.is_empty() {
+            Ok(env)
+        } else {
+            Err(found)
+        }
+    })();
+    CheckedEnvironment {
+        merged: Some(doc),
+        result,
     }
 }
 

@@ -14,6 +14,7 @@
 //! keys, wrong types and missing keys are [`crate::schema`]'s job, and
 //! defaults are applied later still.
 
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
@@ -32,6 +33,15 @@ pub struct Located {
     /// The value itself: the argument of a scalar, the arguments of a list, the
     /// whole node (name to closing brace) of an object.
     pub value: Span,
+}
+
+/// Which part of a value an offset is on (see [`Document::pointer_at`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    /// The name that introduced it: a node name, a property key, a keyed entry's argument.
+    Key,
+    /// The value: an argument, a property value, a block.
+    Value,
 }
 
 /// JSON pointer (RFC 6901, "" = root, "/tags/owner", "/table/users/gsi/by-email/hash-key", "/alert-emails/1") → spans.
@@ -69,6 +79,41 @@ impl Document {
                 None => return self.root_span(),
             }
         }
+    }
+
+    /// The innermost value of the view at byte `offset`, as its JSON pointer and
+    /// which part of it the offset is on (for an editor: hover, completion,
+    /// go to definition). A keyed entry's node name (`table` in
+    /// `table "users" { … }`) counts as the key of the map (`/table`).
+    pub fn pointer_at(&self, offset: usize) -> Option<(String, Part)> {
+        let mut best: Option<(&str, Part, usize)> = None;
+        for (p, l) in &self.spans {
+            let parts = l.key.iter().map(|k| (Part::Key, k));
+            for (part, s) in parts.chain([(Part::Value, &l.value)]) {
+                if s.start <= offset && offset <= s.end && !p.is_empty() {
+                    let len = s.end - s.start;
+                    if best.is_none_or(|(_, _, l)| len < l) {
+                        best = Some((p, part, len));
+                    }
+                }
+            }
+        }
+        let (p, part, _) = best?;
+        // On the node name of a keyed entry: the map's key.
+        if part == Part::Value
+            && let Some(Located {
+                key: Some(k),
+                value,
+            }) = self.spans.get(p)
+            && offset < k.start
+            && value.start < k.start
+            && let Some(parent) = p.rfind('/').map(|i| &p[..i])
+            && self.value.pointer(parent).is_some_and(Value::is_object)
+            && self.spans.get(parent).is_some_and(|l| l.key.is_some())
+        {
+            return Some((parent.to_string(), Part::Key));
+        }
+        Some((p.to_string(), part))
     }
 
     /// The span of the key that names a pointer's value (a node name, a property
@@ -857,11 +902,11 @@ impl JsonView<'_> {
 /// Resolve `extends` for environment `name`: `docs` maps file stem (e.g. "dev", "_base") to its parsed Document.
 /// Returns the merged document: the chain's documents deep-merged (objects merge key by key; scalars and arrays are replaced), the child winning.
 /// Spans in the result point at the file that set each value. The `extends` key itself is removed from the merged value (its span may stay in the map).
-pub fn resolve_extends(
+pub fn resolve_extends<D: Borrow<Document>>(
     name: &str,
-    docs: &BTreeMap<String, Document>,
+    docs: &BTreeMap<String, D>,
 ) -> Result<Document, Vec<Diagnostic>> {
-    let Some(first) = docs.get(name) else {
+    let Some(first) = docs.get(name).map(Borrow::borrow) else {
         return Err(vec![Diagnostic::error(
             EXTENDS_MISSING,
             format!("there is no environment `{name}`"),
@@ -906,29 +951,27 @@ pub fn resolve_extends(
                 .label("closes the cycle"),
             ]);
         }
-        let Some(next) = docs.get(parent) else {
-            let help = match nearest(parent, docs.keys().map(String::as_str)) {
-                Some(n) => format!("did you mean `{n}`?"),
-                None => format!(
+        let Some(next) = docs.get(parent).map(Borrow::borrow) else {
+            let d = Diagnostic::error(
+                EXTENDS_MISSING,
+                format!(
+                    "`extends` names `{parent}`, which does not exist ({})",
+                    names(parent)
+                ),
+            )
+            .at(at)
+            .label("no such file");
+            let d = match nearest(parent, docs.keys().map(String::as_str)) {
+                Some(n) => d.did_you_mean(n),
+                None => d.help(format!(
                     "the files that can be extended are {}",
                     docs.keys()
                         .map(|k| format!("`{k}`"))
                         .collect::<Vec<_>>()
                         .join(", ")
-                ),
+                )),
             };
-            return Err(vec![
-                Diagnostic::error(
-                    EXTENDS_MISSING,
-                    format!(
-                        "`extends` names `{parent}`, which does not exist ({})",
-                        names(parent)
-                    ),
-                )
-                .at(at)
-                .label("no such file")
-                .help(help),
-            ]);
+            return Err(vec![d]);
         };
         chain.push((parent, next));
     }
@@ -1131,6 +1174,37 @@ mod tests {
 
     fn ok(text: &str) -> Document {
         parse(DEV, text).unwrap_or_else(|e| panic!("{text:?} failed: {e:#?}"))
+    }
+
+    #[test]
+    fn pointer_at_finds_the_innermost_key_or_value() {
+        let text = "tier \"DEV\"\nfeatures {\n    xray-tracing #true\n}\nfunction \"f\" {\n    table \"users\" access=\"read\"\n    table \"roles\" access=\"write\"\n}\n";
+        let doc = ok(text);
+        let at = |needle: &str, plus: usize| doc.pointer_at(text.find(needle).unwrap() + plus);
+        for (needle, plus, want) in [
+            ("tier", 1, Some(("/tier", Part::Key))),
+            ("\"DEV\"", 2, Some(("/tier", Part::Value))),
+            ("features", 0, Some(("/features", Part::Key))),
+            ("xray", 3, Some(("/features/xray-tracing", Part::Key))),
+            ("#true", 1, Some(("/features/xray-tracing", Part::Value))),
+            ("\"users\"", 1, Some(("/function/f/table/users", Part::Key))),
+            (
+                "\"read\"",
+                1,
+                Some(("/function/f/table/users/access", Part::Value)),
+            ),
+            // The node name of a keyed entry, the first or a later one: the map's key.
+            ("table \"users\"", 2, Some(("/function/f/table", Part::Key))),
+            ("table \"roles\"", 2, Some(("/function/f/table", Part::Key))),
+        ] {
+            let got = at(needle, plus);
+            assert_eq!(
+                got.as_ref().map(|(p, k)| (p.as_str(), *k)),
+                want,
+                "{needle}+{plus}"
+            );
+        }
+        assert_eq!(doc.pointer_at(text.len() + 10), None);
     }
 
     /// Every error as `(code, line, column, message)`.

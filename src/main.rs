@@ -8,6 +8,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod lsp;
+
 /// mimalloc instead of glibc malloc: compiling a thousand environments on two
 /// threads spent a sixth of its time growing glibc's per-thread arenas. Built
 /// without transparent huge pages, which were 7% faster but cost 20 MB of RSS.
@@ -171,6 +173,12 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ShowFormat::Json)]
         format: ShowFormat,
     },
+    /// Run the language server over stdin/stdout (for editors).
+    Lsp {
+        /// Accepted for editors that pass it; stdio is the only transport.
+        #[arg(long, hide = true)]
+        stdio: bool,
+    },
     /// Scaffold a new project from the example.
     Init {
         /// Directory to create the project in, relative to the project directory
@@ -325,6 +333,7 @@ fn run(cli: &Cli) -> u8 {
             &out,
             &cli.project.join(dir.as_deref().unwrap_or(Path::new("."))),
         ),
+        Command::Lsp { .. } => return lsp::run(),
     };
     match result {
         Ok(()) => OK,

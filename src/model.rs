@@ -492,6 +492,46 @@ pub fn default_log_retention(tier: Tier) -> u32 {
     }
 }
 
+/// The values an environment of `tier` gets for the keys it leaves unset and
+/// whose default does not depend on its name, region or account: `pitr`,
+/// `cross-region-replication`, `log-retention-days`, `features`, and `alarms`
+/// (the project's thresholds). In the JSON view of an environment file; the
+/// same code as [`resolve_environment`] computes them.
+pub fn tier_defaults(project: &Project, tier: Tier) -> serde_json::Value {
+    let file = EnvironmentFile {
+        schema: None,
+        extends: None,
+        tier,
+        region: schema::RegionCode(String::new()),
+        failover_region: None,
+        pitr: None,
+        cross_region_replication: None,
+        account_id: None,
+        log_retention_days: None,
+        features: None,
+        flags: None,
+        tags: None,
+        alarms: None,
+        alert_emails: None,
+        backend: None,
+    };
+    let resolved = resolve_environment(project, "env", &file).resolved_file();
+    let mut value = serde_json::to_value(resolved).unwrap_or_default();
+    if let serde_json::Value::Object(m) = &mut value {
+        m.retain(|k, _| {
+            [
+                "pitr",
+                "cross-region-replication",
+                "log-retention-days",
+                "features",
+                "alarms",
+            ]
+            .contains(&k.as_str())
+        });
+    }
+    value
+}
+
 pub fn resolve_environment(project: &Project, name: &str, e: &EnvironmentFile) -> Environment {
     let prod = e.tier == Tier::PROD;
     let f = e.features.clone().unwrap_or_default();
@@ -685,6 +725,22 @@ mod tests {
                 ("/users/{user_id}/roles", "roles", Some("users_user_id")),
             ]
         );
+    }
+
+    #[test]
+    fn tier_defaults_follow_the_tier() {
+        let file: ProjectFile =
+            serde_json::from_value(serde_json::json!({"project": "p"})).unwrap();
+        let p = resolve_project(&file);
+        let prod = tier_defaults(&p, Tier::PROD);
+        assert_eq!(prod["log-retention-days"], 365);
+        assert_eq!(prod["features"]["deletion-protection"], true);
+        assert_eq!(prod["pitr"], true);
+        assert_eq!(prod["alarms"]["api-5xx-errors"], 5.0);
+        let dev = tier_defaults(&p, Tier::DEV);
+        assert_eq!(dev["log-retention-days"], 14);
+        assert_eq!(dev["features"]["deletion-protection"], false);
+        assert!(dev.get("region").is_none() && dev.get("backend").is_none());
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! Report: the one place a [`Diagnostic`] becomes text — human (rustc-like,
-//! via miette, with the source line and the span underlined) or JSON
-//! (`{file, line, column, code, severity, message, label, help}`).
-//! Line and column are computed here, from [`Sources`], and nowhere else.
+//! via miette, with the source line and the span underlined), JSON
+//! (`{file, line, column, code, severity, message, label, help}`), or an
+//! editor's diagnostic ([`to_lsp`], for the language server).
+//! Line and column are computed here, from [`Sources`], and nowhere else; an
+//! editor's range is computed by [`crate::ide::pos`] in the encoding the
+//! editor asked for.
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource};
 use serde::Serialize;
@@ -131,4 +134,27 @@ pub fn count_line(diags: &[Diagnostic], outcome: &str) -> Option<String> {
             if outcome.is_empty() { "" } else { ", " },
         )
     })
+}
+
+/// An editor's diagnostic (Language Server Protocol) at `range`: the message,
+/// then the help line, with the code and `envc` as its source. The label, which
+/// the human printer writes under the caret, is left out: an editor underlines
+/// the range and shows the message beside it.
+pub fn to_lsp(d: &Diagnostic, range: lsp_types::Range) -> lsp_types::Diagnostic {
+    let loc = locate(d, &Sources::default());
+    let message = match loc.help {
+        Some(h) => format!("{}\nhelp: {h}", loc.message),
+        None => loc.message.to_string(),
+    };
+    lsp_types::Diagnostic {
+        range,
+        severity: Some(match d.severity {
+            Severity::Error => lsp_types::DiagnosticSeverity::ERROR,
+            Severity::Warning => lsp_types::DiagnosticSeverity::WARNING,
+        }),
+        code: Some(lsp_types::NumberOrString::String(loc.code.to_string())),
+        source: Some("envc".to_string()),
+        message,
+        ..Default::default()
+    }
 }

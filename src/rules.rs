@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::aws::{self, NameKind};
-use crate::diag::{Diagnostic, Span, Syntax, nearest};
+use crate::diag::{Diagnostic, Span, Suggestion, Syntax, nearest};
 use crate::load::{Document, escape_pointer};
 use crate::model::{Environment, Project, path_segments, resource_id, split_route};
 use crate::schema::Tier;
@@ -76,13 +76,13 @@ impl Check<'_> {
                 "envc::rules::unknown-reference",
                 format!("unknown {what} `{name}`"),
             )
-            .label(format!("no {what} of this name is declared"))
-            .help_opt(match nearest(name, known.iter().copied()) {
-                Some(n) => Some(format!("did you mean `{n}`?")),
+            .label(format!("no {what} of this name is declared"));
+            let d = match nearest(name, known.iter().copied()) {
+                Some(n) => d.did_you_mean(n),
                 None if known.is_empty() => {
-                    Some(format!("declare it with `{what} \"{name}\" {{ … }}`"))
+                    d.help(format!("declare it with `{what} \"{name}\" {{ … }}`"))
                 }
-                None => Some(format!(
+                None => d.help(format!(
                     "declared: {}",
                     known
                         .iter()
@@ -90,7 +90,7 @@ impl Check<'_> {
                         .collect::<Vec<_>>()
                         .join(", ")
                 )),
-            });
+            };
             self.at_key(pointer, d);
         }
     }
@@ -122,21 +122,16 @@ pub fn check_project(p: &Project, doc: &Document) -> Vec<Diagnostic> {
         let mut key = |c: &mut Check, pointer: String, k: &str| {
             used.insert(k.to_string());
             if !attrs.contains(&k) {
-                c.at_value(
-                    &pointer,
-                    Diagnostic::error(
-                        "envc::rules::unknown-attribute",
-                        format!("key attribute `{k}` of table `{}` is not declared", t.name),
-                    )
-                    .label("not declared with `attribute`")
-                    .help_opt(
-                        nearest(k, attrs.iter().copied())
-                            .map(|n| format!("did you mean `{n}`?"))
-                            .or_else(|| {
-                                Some(format!("add `attribute \"{k}\" type=\"S\"` to the table"))
-                            }),
-                    ),
-                );
+                let d = Diagnostic::error(
+                    "envc::rules::unknown-attribute",
+                    format!("key attribute `{k}` of table `{}` is not declared", t.name),
+                )
+                .label("not declared with `attribute`");
+                let d = match nearest(k, attrs.iter().copied()) {
+                    Some(n) => d.did_you_mean(n),
+                    None => d.help(format!("add `attribute \"{k}\" type=\"S\"` to the table")),
+                };
+                c.at_value(&pointer, d);
             }
         };
         key(&mut c, ptr(&["table", &t.name, "hash-key"]), &t.hash_key);
@@ -231,7 +226,8 @@ pub fn check_project(p: &Project, doc: &Document) -> Vec<Diagnostic> {
                     &pointer,
                     Diagnostic::error("envc::rules::route", format!("unknown HTTP method `{m}` in route `{}`", r.key))
                         .label(format!("expected one of {}", METHODS.join(", ")))
-                        .help_opt(nearest(&m.to_ascii_uppercase(), METHODS.iter().copied()).map(|n| format!("did you mean `{n}`?"))),
+                        .help_opt(nearest(&m.to_ascii_uppercase(), METHODS.iter().copied()).map(|n| format!("did you mean `{n}`?")))
+                        .suggest_opt(nearest(&m.to_ascii_uppercase(), METHODS.iter().copied()).map(|n| Suggestion::Replace(format!("{n}{}", &r.key[m.len()..])))),
                 ),
                 _ => c.at_key(
                     &pointer,
@@ -497,10 +493,7 @@ fn region_check(c: &mut Check, pointer: &str, region: &str) {
                 format!("unknown AWS region `{region}`"),
             )
             .label("not an AWS region")
-            .help_opt(
-                nearest(region, aws::REGIONS.iter().copied())
-                    .map(|n| format!("did you mean `{n}`?")),
-            ),
+            .did_you_mean_opt(nearest(region, aws::REGIONS.iter().copied())),
         );
     } else if aws::partition(region) != "aws" {
         // The templates build ARNs in the `aws` partition.
@@ -639,7 +632,11 @@ pub fn check_environment(
             .label("no `account-id` in this environment")
             .help(
                 "add `account-id \"123456789012\"` (reading it from AWS would break offline plans)",
-            ),
+            )
+            .suggest(Suggestion::AddKey {
+                parent: String::new(),
+                key: "account-id".into(),
+            }),
         );
     }
     for f in &env.flags {

@@ -18,7 +18,7 @@ use schemars::{JsonSchema, schema_for};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::diag::{Diagnostic, Span, Syntax, nearest};
+use crate::diag::{Diagnostic, Span, Suggestion, Syntax, nearest};
 use crate::load::{Document, escape_pointer, unescape_pointer};
 
 /// Environment tier. PROD gets the strictest defaults and rules.
@@ -452,6 +452,116 @@ pub fn check<T: serde::de::DeserializeOwned>(
     Err(errors)
 }
 
+/// What the schema says about one place of a file kind's JSON view: the
+/// question an editor asks for completion and hover.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct KeyInfo {
+    /// The key's own description (the doc comment of its field), else its type's.
+    pub description: Option<String>,
+    /// What is expected, in the words of the error messages (`a boolean (…)`, `one of …`).
+    pub expected: String,
+    /// The allowed values, when the schema lists them.
+    pub values: Vec<Value>,
+    /// The named type the value has (`RegionCode`, `Tier`, `Table`, …).
+    pub definition: Option<String>,
+    /// For a block: its keys with their descriptions, in declaration order.
+    pub keys: Vec<(String, Option<String>)>,
+    /// For a block: the keys that must be set.
+    pub required: Vec<String>,
+    /// A map of named entries (`table "<name>" { … }`) rather than a block of fixed keys.
+    pub named_entries: bool,
+    /// The value is a block (or a map of named entries), not a scalar or a list.
+    pub block: bool,
+}
+
+/// What the schema of `kind` says about the value at `pointer` (`None` when no
+/// such place exists in the schema).
+pub fn key_info(kind: Kind, pointer: &str) -> Option<KeyInfo> {
+    let root = cached_schema(kind);
+    let (mut cur, mut definition) = resolve_named(root, root);
+    let mut description = root.get("description");
+    for seg in pointer.split('/').skip(1) {
+        let seg = unescape_pointer(seg);
+        let next = cur
+            .get("properties")
+            .and_then(|p| p.get(&seg))
+            .or_else(|| cur.get("additionalProperties").filter(|v| v.is_object()))
+            .or_else(|| cur.get("items"))?;
+        description = next.get("description");
+        (cur, definition) = resolve_named(root, next);
+    }
+    let description = description
+        .or_else(|| cur.get("description"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let props = cur.get("properties").and_then(Value::as_object);
+    let named_entries = cur
+        .get("additionalProperties")
+        .is_some_and(Value::is_object);
+    Some(KeyInfo {
+        description,
+        expected: expected_from_schema(cur, Syntax::Kdl),
+        values: cur
+            .get("enum")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default(),
+        definition: definition.map(str::to_string),
+        keys: props
+            .iter()
+            .flat_map(|p| p.iter())
+            .filter(|(k, _)| !k.starts_with('$'))
+            .map(|(k, v)| {
+                let d = v
+                    .get("description")
+                    .or_else(|| resolve(root, v).get("description"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+                (k.clone(), d)
+            })
+            .collect(),
+        required: cur
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| {
+                r.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        named_entries,
+        block: props.is_some() || named_entries,
+    })
+}
+
+/// [`resolve`], also answering the name of the last `$defs` entry passed through.
+fn resolve_named<'a>(root: &'a Value, mut s: &'a Value) -> (&'a Value, Option<&'a str>) {
+    let mut name = None;
+    for _ in 0..16 {
+        if let Some(r) = s.get("$ref").and_then(Value::as_str) {
+            match r.strip_prefix('#').and_then(|p| root.pointer(p)) {
+                Some(t) => {
+                    name = r.rsplit('/').next();
+                    s = t;
+                }
+                None => break,
+            }
+        } else if let Some(alts) = s.get("anyOf").and_then(Value::as_array) {
+            match alts
+                .iter()
+                .find(|a| a.get("type") != Some(&Value::from("null")))
+            {
+                Some(t) => s = t,
+                None => break,
+            }
+        } else {
+            break;
+        }
+    }
+    (s, name)
+}
+
 /// The key name a pointer ends in, for messages (`/features/xray` → `features.xray`).
 fn dotted(pointer: &str) -> String {
     let parts: Vec<String> = pointer.split('/').skip(1).map(unescape_pointer).collect();
@@ -636,7 +746,7 @@ fn unknown_key(schema: &Value, doc: &Document, pointer: &str, key: &str) -> Diag
         .at(doc.key_span(&child))
         .label("unknown key");
     match nearest(key, known.iter().map(String::as_str)) {
-        Some(n) => d.help(format!("did you mean `{n}`?")),
+        Some(n) => d.did_you_mean(n),
         None if known.is_empty() => d,
         None => d.help(format!(
             "known keys here: {}",
@@ -677,6 +787,10 @@ fn to_diagnostic(
                 doc.key_span(pointer)
             })
             .label(format!("`{name}` is required"))
+            .suggest(Suggestion::AddKey {
+                parent: pointer.to_string(),
+                key: name.to_string(),
+            })
         }
         K::Enum { options } => {
             let opts = options.as_array().cloned().unwrap_or_default();
@@ -703,7 +817,7 @@ fn to_diagnostic(
                 None => nearest(&got, strs.iter().map(String::as_str)).map(str::to_string),
             };
             if let Some(n) = suggestion {
-                d = d.help(format!("did you mean `{n}`?"));
+                d = d.did_you_mean(&n);
             }
             d
         }
@@ -808,6 +922,30 @@ mod tests {
             );
         }
         assert_eq!(s["additionalProperties"], Value::Bool(false));
+    }
+
+    #[test]
+    fn key_info_walks_blocks_maps_and_options() {
+        let tier = key_info(Kind::Environment, "/tier").unwrap();
+        assert_eq!(tier.description.as_deref(), Some("The environment's tier."));
+        assert_eq!(tier.definition.as_deref(), Some("Tier"));
+        assert_eq!(tier.values.len(), 5);
+        let region = key_info(Kind::Environment, "/failover-region").unwrap();
+        assert_eq!(region.definition.as_deref(), Some("RegionCode"));
+        let features = key_info(Kind::Environment, "/features").unwrap();
+        assert!(features.block && !features.named_entries);
+        assert_eq!(features.keys[0].0, "deletion-protection");
+        let table = key_info(Kind::Project, "/table/users").unwrap();
+        assert_eq!(table.required, ["hash-key", "attribute"]);
+        assert!(key_info(Kind::Project, "/table").unwrap().named_entries);
+        let access = key_info(Kind::Project, "/function/f/table/t/access").unwrap();
+        assert_eq!(
+            access.values,
+            [Value::from("read"), "write".into(), "read-write".into()]
+        );
+        let days = key_info(Kind::Environment, "/log-retention-days").unwrap();
+        assert!(days.values.contains(&Value::from(365)));
+        assert!(key_info(Kind::Environment, "/nope").is_none());
     }
 
     #[test]
