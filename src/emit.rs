@@ -29,7 +29,7 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use crate::render::HEADER;
+use crate::render::{HEADER, MD_HEADER};
 
 /// What a build did.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -86,7 +86,7 @@ impl std::fmt::Display for EmitError {
             EmitError::Clash(paths) => {
                 write!(
                     f,
-                    "refusing to overwrite files envc did not generate (they lack the `{HEADER}` line):"
+                    "refusing to overwrite files envc did not generate (they lack the `{HEADER}` line, or `{MD_HEADER}` in Markdown):"
                 )?;
                 for p in paths {
                     write!(f, "\n  {}", p.display())?;
@@ -103,10 +103,13 @@ impl std::fmt::Display for EmitError {
     }
 }
 
-/// Whether `text` is a generated file's content.
+/// Whether `text` is a generated file's content: it starts with [`HEADER`] or, for the
+/// generated Markdown, [`MD_HEADER`], alone on the first line.
 pub fn is_generated(text: &[u8]) -> bool {
-    text.starts_with(HEADER.as_bytes())
-        && matches!(text.get(HEADER.len()), None | Some(b'\n') | Some(b'\r'))
+    [HEADER, MD_HEADER].iter().any(|h| {
+        text.starts_with(h.as_bytes())
+            && matches!(text.get(h.len()), None | Some(b'\n') | Some(b'\r'))
+    })
 }
 
 /// Held for the duration of a build; released on drop (or when the process dies).

@@ -42,7 +42,7 @@ pub fn trace(inputs: &Inputs, checks: Checks) -> Result<Traced, Failed> {
         .iter()
         .filter_map(|t| match t.scope {
             crate::render::Scope::Module(m) => Some(m),
-            crate::render::Scope::Root => None,
+            _ => None,
         })
         .collect::<BTreeSet<_>>()
         .into_iter()

@@ -19,6 +19,7 @@
 pub mod aws;
 pub mod diag;
 pub mod diff;
+pub mod docs;
 pub mod emit;
 pub mod explain;
 pub mod format;
@@ -380,6 +381,16 @@ pub(crate) fn compile_with(
     for root in par_map(&environments, |env| renderer.root(env)) {
         files.extend(root.map_err(internal)?);
     }
+    // The documentation states facts of the Terraform files: rendered after them.
+    let docs = renderer
+        .docs(&render::DocInputs {
+            project: &project,
+            environments: &environments,
+            files: &files,
+            index: only.is_empty(),
+        })
+        .map_err(internal)?;
+    files.extend(docs);
     Ok((
         Compiled {
             files,

@@ -402,6 +402,8 @@ impl Object for Tracked {
     }
 
     fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
+        // `| length`, and a `for`'s `loop.length`: the membership.
+        log(Read::Iter(self.path.clone()));
         Some(self.len())
     }
 
