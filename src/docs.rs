@@ -318,6 +318,10 @@ fn resources_in(
     scope: &Scope,
 ) -> Result<Vec<Counted>, String> {
     let mut out = Vec::new();
+    // Line 0 of `<file>#<type>` stands for what decided which blocks of the type the
+    // file declares (a branch not taken leaves no line to cite).
+    let declared =
+        |ty: &str| -> Vec<Line> { dir.iter().map(|(p, _)| (format!("{p}#{ty}"), 0)).collect() };
     for (path, items) in dir {
         for item in items
             .iter()
@@ -327,6 +331,7 @@ fn resources_in(
                 continue;
             };
             let mut lines = BTreeSet::from([(path.clone(), item.start)]);
+            lines.extend(declared(ty));
             let mut count = 1;
             let mut condition = None;
             for (attr, line, _, source) in &item.attrs {
@@ -456,6 +461,20 @@ pub fn inventory(
     Ok(out)
 }
 
+/// A generated line as a cite; line 0 of `<file>#<type>`: the file's blocks of the type.
+fn generated((file, line): &Line) -> Cite {
+    match (line, file.split_once('#')) {
+        (0, Some((file, ty))) => Cite::Declares {
+            file: file.to_string(),
+            ty: ty.to_string(),
+        },
+        _ => Cite::Generated {
+            file: file.clone(),
+            line: *line,
+        },
+    }
+}
+
 /// Facts of one module's README: what it creates (statically), inputs, outputs.
 pub fn module_facts(modules: &ModuleDirs, module: &str, traced: bool) -> (Value, Origins) {
     let empty = Vec::new();
@@ -571,15 +590,7 @@ pub fn environment_facts(
     let counted = inventory(files, parsed, env)?;
     let text_of = |path: &str| files.get(path).or_else(|| parsed.files.get(path));
     let mut o = Origins::default();
-    let cite = |lines: &BTreeSet<Line>| -> Vec<Cite> {
-        lines
-            .iter()
-            .map(|(file, line)| Cite::Generated {
-                file: file.clone(),
-                line: *line,
-            })
-            .collect()
-    };
+    let cite = |lines: &BTreeSet<Line>| -> Vec<Cite> { lines.iter().map(generated).collect() };
     let set = |o: &mut Origins, path: String, lines: &BTreeSet<Line>| {
         if traced {
             o.set(path, cite(lines));
@@ -684,8 +695,18 @@ pub fn environment_facts(
             e.1.extend(c.lines.iter().cloned());
             e.1.extend(uses.into_iter().map(|l| (c.file.clone(), l)));
         }
-        if by.is_empty() {
+        // A key that the root does not create encrypts nothing (a replica block with no
+        // instance names it all the same).
+        let created = |ty: &str| counted.iter().any(|c| c.ty == ty && c.count > 0);
+        if by.is_empty() || (key == "replica" && !created("aws_kms_replica_key")) {
             continue;
+        }
+        if key == "replica" {
+            for c in counted.iter().filter(|c| c.ty == "aws_kms_replica_key") {
+                for (_, (_, l)) in by.iter_mut() {
+                    l.extend(c.lines.iter().cloned());
+                }
+            }
         }
         let k = keys.len();
         let list: Vec<Value> = by
@@ -767,6 +788,17 @@ pub fn environment_facts(
         }
     }
     let types = by_type(&counted);
+    // A block with no instance counts too: its `count` decides that.
+    let mut per_type: BTreeMap<&str, BTreeSet<Line>> = BTreeMap::new();
+    for c in &counted {
+        per_type
+            .entry(&c.ty)
+            .or_default()
+            .extend(c.lines.iter().cloned());
+    }
+    for (t, l) in &per_type {
+        set(&mut o, format!("/resources/{t}"), l);
+    }
     Ok((
         json!({
             "stack": stack,
@@ -781,6 +813,48 @@ pub fn environment_facts(
         }),
         o,
     ))
+}
+
+/// The inventory of every compiled environment, for machines (`envc docs --format json`):
+/// per environment its place and the resources `terraform plan` creates on an empty
+/// state, by type and by module.
+pub fn report(compiled: &crate::Compiled) -> Result<Value, String> {
+    let modules: Vec<&str> = crate::render::TEMPLATES
+        .iter()
+        .filter_map(|t| match t.scope {
+            crate::render::Scope::Module(m) => Some(m),
+            _ => None,
+        })
+        .filter(|m| crate::render::module_enabled(&compiled.project, m))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let parsed = parse_modules(&compiled.files, &modules);
+    let mut envs = serde_json::Map::new();
+    for env in &compiled.environments {
+        let counted = inventory(&compiled.files, &parsed, &env.name)?;
+        let by_module = by_type(&counted);
+        let mut resources: BTreeMap<String, usize> = BTreeMap::new();
+        for types in by_module.values() {
+            for (t, n) in types {
+                *resources.entry(t.clone()).or_default() += n;
+            }
+        }
+        let total: usize = resources.values().sum();
+        envs.insert(
+            env.name.clone(),
+            json!({
+                "tier": env.tier,
+                "region": env.region,
+                "failover_region": env.failover_region,
+                "account_id": env.account_id,
+                "resources": resources,
+                "total": total,
+                "modules": by_module,
+            }),
+        );
+    }
+    Ok(json!({"version": 1, "project": compiled.project.name, "environments": envs}))
 }
 
 /// Facts of the index: one row per environment (its totals read from its overview's facts).

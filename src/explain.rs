@@ -27,6 +27,8 @@ pub struct Traced {
     project: Origins,
     modules: Origins,
     environments: BTreeMap<String, Origins>,
+    /// Per generated README: the origins of the facts it read ([`crate::docs`]).
+    docs: BTreeMap<String, Origins>,
 }
 
 /// Compile `inputs` (every environment) and trace every generated line. With
@@ -78,6 +80,22 @@ pub fn trace(inputs: &Inputs, checks: Checks) -> Result<Traced, Failed> {
                 .map_err(failed)?,
         );
     }
+    let docs_traced = renderer
+        .docs_traced(
+            &crate::render::DocInputs {
+                project: &compiled.project,
+                environments: &compiled.environments,
+                files: &compiled.files,
+                index: true,
+            },
+            &environments,
+        )
+        .map_err(failed)?;
+    let mut docs = BTreeMap::new();
+    for (path, d) in docs_traced {
+        files.insert(path.clone(), d.file);
+        docs.insert(path, d.facts);
+    }
     for (path, traced) in &files {
         if compiled.files.get(path) != Some(&traced.text) {
             return Err(internal(format!(
@@ -91,6 +109,7 @@ pub fn trace(inputs: &Inputs, checks: Checks) -> Result<Traced, Failed> {
         project,
         modules,
         environments,
+        docs,
     })
 }
 
@@ -227,7 +246,7 @@ fn flatten(c: &Cite, through: &'static str, b: &Because, sources: &Sources, out:
         Cite::Derived { from, .. } => from
             .iter()
             .for_each(|c| flatten(c, "derived", b, sources, out)),
-        Cite::FileStem { .. } | Cite::Generated { .. } => {}
+        Cite::FileStem { .. } | Cite::Generated { .. } | Cite::Declares { .. } => {}
     }
 }
 
@@ -240,7 +259,7 @@ fn via_str(v: Via) -> &'static str {
 
 impl Traced {
     /// The origins of a read: its model root (`project`, `env`, `modules`) and path.
-    fn cites(&self, env: Option<&str>, path: &str) -> Vec<Cite> {
+    fn cites(&self, file: &str, env: Option<&str>, path: &str) -> Vec<Cite> {
         let (root, rest) = path.split_once('/').map_or((path, ""), |(r, p)| (r, p));
         let pointer = if rest.is_empty() {
             String::new()
@@ -251,11 +270,83 @@ impl Traced {
             "project" => Some(&self.project),
             "modules" => Some(&self.modules),
             "env" => env.and_then(|e| self.environments.get(e)),
+            "docs" => self.docs.get(file),
             _ => None,
         };
-        origins
+        let cites = origins
             .map(|o| o.get(&pointer).to_vec())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        // A fact read from generated lines rests on what those lines rest on.
+        let (generated, mut direct): (Vec<Cite>, Vec<Cite>) = cites
+            .into_iter()
+            .partition(|c| matches!(c, Cite::Generated { .. } | Cite::Declares { .. }));
+        if !generated.is_empty() {
+            let mut from: Vec<Cite> = Vec::new();
+            let mut names = Vec::new();
+            for g in &generated {
+                if let Cite::Declares { file, ty } = g {
+                    // What decided which blocks of the type the file declares.
+                    if let Some(f) = self.files.get(file) {
+                        for (t, r) in &f.declares {
+                            if t == ty || t == "*" {
+                                from.extend(self.because(file, Self::env_of(file), r).cites);
+                            }
+                        }
+                    }
+                    continue;
+                }
+                let Cite::Generated { file, line } = g else {
+                    continue;
+                };
+                names.push(format!("{file}:{line}"));
+                if let Some(answer) = self.line(file, *line) {
+                    for b in answer.because {
+                        from.extend(b.cites);
+                    }
+                }
+            }
+            from.sort();
+            from.dedup();
+            let shown = names.iter().take(3).cloned().collect::<Vec<_>>().join(", ");
+            let more = names.len().saturating_sub(3);
+            direct.push(Cite::derived(
+                format!(
+                    "read from the generated {shown}{}",
+                    if more > 0 {
+                        format!(" and {more} more lines")
+                    } else {
+                        String::new()
+                    }
+                ),
+                from,
+            ));
+        }
+        direct
+    }
+
+    /// The origins of each element of the list or object a read names.
+    fn element_cites(&self, file: &str, env: Option<&str>, path: &str) -> Vec<Cite> {
+        let (root, rest) = path.split_once('/').map_or((path, ""), |(r, p)| (r, p));
+        let pointer = if rest.is_empty() {
+            String::new()
+        } else {
+            format!("/{rest}")
+        };
+        let origins = match root {
+            "project" => Some(&self.project),
+            "modules" => Some(&self.modules),
+            "env" => env.and_then(|e| self.environments.get(e)),
+            "docs" => self.docs.get(file),
+            _ => None,
+        };
+        let mut cites = origins.map(|o| o.elements(&pointer)).unwrap_or_default();
+        if cites.is_empty() {
+            // No element: what made the list empty.
+            cites = self.cites(file, env, path);
+        }
+        cites.sort();
+        cites.dedup();
+        cites
     }
 
     /// The environment a generated path belongs to (`environments/<env>/…`).
@@ -274,7 +365,7 @@ impl Traced {
         // is always there) adds nothing; an unset leaf does: it says "not set".
         let mut because: Vec<Because> = reasons
             .iter()
-            .map(|r| self.because(env, r))
+            .map(|r| self.because(path, env, r))
             .filter(|b| b.read == "value" || !b.cites.is_empty())
             .collect();
         prune(&mut because);
@@ -286,12 +377,14 @@ impl Traced {
         })
     }
 
-    fn because(&self, env: Option<&str>, r: &Reason) -> Because {
+    fn because(&self, file: &str, env: Option<&str>, r: &Reason) -> Because {
         let (read, cites) = match &r.read {
-            Read::Leaf(p) => ("value", self.cites(env, p)),
-            Read::Item(p) => ("element", self.cites(env, p)),
-            Read::Truth(p) => ("truth", self.cites(env, p)),
-            Read::Iter(p) => ("membership", self.cites(env, p)),
+            Read::Leaf(p) => ("value", self.cites(file, env, p)),
+            Read::Item(p) => ("element", self.cites(file, env, p)),
+            Read::Truth(p) => ("truth", self.cites(file, env, p)),
+            Read::Iter(p) => ("membership", self.cites(file, env, p)),
+            // A length changes with each element: each element's origin counts.
+            Read::Len(p) => ("length", self.element_cites(file, env, p)),
         };
         Because {
             via: r.via,
@@ -442,6 +535,7 @@ fn cite_text(sources: &Sources, c: &Cite, depth: usize, out: &mut Vec<String>) {
             out.push(format!("{pad}the environment's name: the stem of `{file}`"))
         }
         Cite::Generated { file, line } => out.push(format!("{pad}read from {file}:{line}")),
+        Cite::Declares { file, ty } => out.push(format!("{pad}the `{ty}` blocks of {file}")),
     }
 }
 
@@ -460,11 +554,25 @@ pub fn to_text(t: &Traced, a: &LineAnswer, shown: &str) -> String {
             return;
         }
         out.push(title.to_string());
+        // Values with the same origins (the facts of one table row) are told once.
+        let mut groups: Vec<(Vec<&str>, &Because)> = Vec::new();
         for b in list {
+            match groups
+                .iter_mut()
+                .find(|(_, g)| g.cites == b.cites && !b.cites.is_empty() && g.read == b.read)
+            {
+                Some((names, _)) => names.push(&b.model),
+                None => groups.push((vec![&b.model], b)),
+            }
+        }
+        for (names, b) in groups {
+            let model = names.join(", ");
+            let b = &Because { model, ..b.clone() };
             let read = match b.read {
                 "element" => format!("{} exists", b.model),
                 "truth" => format!("{} is non-empty", b.model),
                 "membership" => format!("the elements of {}", b.model),
+                "length" => format!("the number of elements of {}", b.model),
                 _ => b.model.clone(),
             };
             if b.cites.is_empty() {

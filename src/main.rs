@@ -94,6 +94,12 @@ enum ExplainFormat {
     Json,
 }
 
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum DocsFormat {
+    /// For machines: every environment's resources by type and module.
+    Json,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Compile the inputs and write the Terraform tree.
@@ -145,6 +151,16 @@ enum Command {
         /// How to print the answer.
         #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
         format: ExplainFormat,
+    },
+    /// Print the resource inventory: what `terraform plan` creates for each environment
+    /// on an empty state, by type and by module (the READMEs come with `build`).
+    Docs {
+        /// Only this environment (repeatable).
+        #[arg(long = "env", value_name = "NAME")]
+        envs: Vec<String>,
+        /// How to print it.
+        #[arg(long, value_enum)]
+        format: DocsFormat,
     },
     /// Check the inputs; write nothing.
     Validate {
@@ -314,6 +330,7 @@ fn run(cli: &Cli) -> u8 {
         } => diff_cmd(cli, &out, dir, envs, *format, against.as_deref()),
         Command::Affected { base, format } => affected(cli, &out, base, *format),
         Command::Validate { files, format } => validate(cli, &out, files, *format),
+        Command::Docs { envs, format } => docs(cli, &out, envs, *format),
         Command::Explain {
             location,
             out: dir,
@@ -679,6 +696,23 @@ fn validate(cli: &Cli, out: &Out, files: &[PathBuf], format: DiagFormat) -> Resu
     };
     if format == DiagFormat::Human {
         out.info(format!("envc: {what}{note}"));
+    }
+    Ok(())
+}
+
+fn docs(cli: &Cli, out: &Out, envs: &[String], format: DocsFormat) -> Result<(), u8> {
+    let compiled = compile_or_report(cli, envs, out, INVALID, "")?;
+    let report = envc::docs::report(&compiled).map_err(|e| {
+        out.error(format!(
+            "cannot count the resources (this is a bug in envc): {e}"
+        ));
+        TROUBLE
+    })?;
+    match format {
+        DocsFormat::Json => stdout(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&report).expect("json")
+        )),
     }
     Ok(())
 }

@@ -100,6 +100,9 @@ pub enum Cite {
     FileStem { file: Arc<str> },
     /// Read from a line of another generated file (the documentation's facts).
     Generated { file: String, line: usize },
+    /// Counted over a generated file's `resource` blocks of one type: what decided
+    /// which of them the file declares (a branch not taken leaves no line to cite).
+    Declares { file: String, ty: String },
 }
 
 impl Cite {
@@ -129,7 +132,7 @@ impl Cite {
             Cite::Default { because: c, .. } | Cite::Derived { from: c, .. } => {
                 c.iter().for_each(|c| c.places(out))
             }
-            Cite::FileStem { .. } | Cite::Generated { .. } => {}
+            Cite::FileStem { .. } | Cite::Generated { .. } | Cite::Declares { .. } => {}
         }
     }
 }
@@ -177,6 +180,17 @@ impl Origins {
             .iter()
             .filter(|p| self.get(p).is_empty())
             .cloned()
+            .collect()
+    }
+
+    /// The cites of each element of the list or object at `path` (its direct children).
+    pub fn elements(&self, path: &str) -> Vec<Cite> {
+        let prefix = format!("{path}/");
+        self.map
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .filter(|(k, _)| !k[prefix.len()..].contains('/'))
+            .flat_map(|(_, c)| c.iter().cloned())
             .collect()
     }
 

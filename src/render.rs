@@ -198,9 +198,12 @@ fn jinja_traced() -> &'static Jinja<'static> {
             },
         );
         env.add_function("__mark", |id: u32| trace::mark(id));
-        env.add_function("__enter", |id: u32, kind: String, inline: bool| {
-            trace::enter(id, &kind, inline)
-        });
+        env.add_function(
+            "__enter",
+            |id: u32, kind: String, inline: bool, declares: String| {
+                trace::enter(id, &kind, inline, &declares)
+            },
+        );
         env.add_function("__exit", |_id: u32| trace::exit());
         for t in TEMPLATES {
             env.add_template_owned(template_name(t), trace::instrument(t.source))
@@ -224,9 +227,12 @@ fn jinja_md(traced: bool) -> &'static Jinja<'static> {
                 trace::write_value(out, &text, Vec::new())
             });
             env.add_function("__mark", |id: u32| trace::mark(id));
-            env.add_function("__enter", |id: u32, kind: String, inline: bool| {
-                trace::enter(id, &kind, inline)
-            });
+            env.add_function(
+                "__enter",
+                |id: u32, kind: String, inline: bool, declares: String| {
+                    trace::enter(id, &kind, inline, &declares)
+                },
+            );
             env.add_function("__exit", |_id: u32| trace::exit());
         } else {
             env.set_formatter(|out, _state, value| {
@@ -408,6 +414,10 @@ impl Renderer {
 pub struct TracedFile {
     pub text: String,
     pub lines: Vec<Vec<Reason>>,
+    /// Per resource type: the reads that decided which `resource` blocks of that type
+    /// the file declares (for facts counted over the file: the documentation's). The
+    /// type `*` holds what decides every block (a module file's module).
+    pub declares: Vec<(String, Reason)>,
 }
 
 impl Renderer {
@@ -429,6 +439,7 @@ impl Renderer {
                     read: Read::Leaf(format!("modules/{m}").into()),
                 };
                 traced.lines.iter_mut().for_each(|l| l.push(module.clone()));
+                traced.declares.push(("*".to_string(), module));
                 out.insert(template_name(t), traced);
             }
         }
@@ -586,10 +597,19 @@ impl Renderer {
                     let mut lines = vec![Vec::new(), Vec::new()];
                     lines.extend(raw.into_iter().skip(lead));
                     lines.truncate(text.lines().count());
+                    if let Module(m) = t.scope {
+                        // The file is there because its module is: every line says so.
+                        let module = Reason {
+                            via: trace::Via::Condition,
+                            read: Read::Leaf(format!("modules/{m}").into()),
+                        };
+                        lines.iter_mut().for_each(|l| l.push(module.clone()));
+                    }
                     let traced_doc = TracedDoc {
                         file: TracedFile {
                             text: text.clone(),
                             lines,
+                            declares: Vec::new(),
                         },
                         facts: origins,
                     };
@@ -651,7 +671,24 @@ fn render_traced(t: &Template, ctx: &JValue) -> Result<TracedFile, RenderError> 
     let mut lines = vec![Vec::new(), Vec::new()];
     lines.extend(raw.into_iter().skip(lead));
     lines.truncate(text.lines().count());
-    Ok(TracedFile { text, lines })
+    let declares = log
+        .absent
+        .iter()
+        .map(|(ty, r)| {
+            (
+                ty.clone(),
+                Reason {
+                    via: trace::Via::Condition,
+                    read: r.clone(),
+                },
+            )
+        })
+        .collect();
+    Ok(TracedFile {
+        text,
+        lines,
+        declares,
+    })
 }
 
 fn enabled_modules(project: &Project) -> Vec<&'static str> {

@@ -45,12 +45,14 @@ pub enum Read {
     Truth(Arc<str>),
     /// Enumerated a list or object (a `for` over it, `in`): its membership.
     Iter(Arc<str>),
+    /// Took the length of a list or object (`| length`): each element counts.
+    Len(Arc<str>),
 }
 
 impl Read {
     pub fn path(&self) -> &str {
         match self {
-            Read::Leaf(p) | Read::Item(p) | Read::Truth(p) | Read::Iter(p) => p,
+            Read::Leaf(p) | Read::Item(p) | Read::Truth(p) | Read::Iter(p) | Read::Len(p) => p,
         }
     }
 }
@@ -82,6 +84,9 @@ struct Recorder {
     headers: std::collections::HashMap<u32, Vec<Read>>,
     values: Vec<(Range<usize>, Vec<Read>)>,
     scopes: Vec<(Range<usize>, Vec<Read>, bool)>,
+    /// Reads that decided between branches holding `resource` or `module` blocks (or
+    /// how often a loop of them runs): which blocks the file declares depends on them.
+    absent: Vec<(String, Read)>,
     /// What `hcl(indent)` encoded last, with the reads of each element (by offset).
     encoded: Option<(String, Vec<(usize, Read)>)>,
     error: Option<String>,
@@ -104,6 +109,9 @@ pub struct Log {
     pub text: String,
     values: Vec<(Range<usize>, Vec<Read>)>,
     scopes: Vec<(Range<usize>, Vec<Read>, bool)>,
+    /// Per resource type: the reads that decided which `resource` blocks of that type
+    /// the file declares, including those a branch not taken would have declared.
+    pub absent: Vec<(String, Read)>,
 }
 
 /// Run `render` with a fresh recorder on this thread, writing into the sink it is given.
@@ -122,6 +130,7 @@ pub fn record(render: impl FnOnce(&mut Sink) -> Result<(), Error>) -> Result<Log
         text: String::from_utf8(rec.out).map_err(|e| e.to_string())?,
         values: rec.values,
         scopes: rec.scopes,
+        absent: rec.absent,
     })
 }
 
@@ -212,15 +221,28 @@ pub fn mark(id: u32) {
     });
 }
 
-/// `__enter(id, kind, inline)`: a branch starts (an `if` branch, a `for` iteration, a
-/// `for`'s `else`); what decided it was read since the mark.
-pub fn enter(id: u32, kind: &str, inline: bool) {
+/// `__enter(id, kind, inline, declares)`: a branch starts (an `if` branch, a `for`
+/// iteration, a `for`'s `else`); what decided it was read since the mark.
+/// `declares`: the resource types whose blocks the construct's branches hold.
+pub fn enter(id: u32, kind: &str, inline: bool, declares: &str) {
     with(|r| {
+        if !declares.is_empty() {
+            for ty in declares.split(',') {
+                for read in &r.pending {
+                    // How many blocks a loop declares changes with each element.
+                    let read = match read {
+                        Read::Iter(p) => Read::Len(p.clone()),
+                        other => other.clone(),
+                    };
+                    r.absent.push((ty.to_string(), read));
+                }
+            }
+        }
         let mut reads = std::mem::take(&mut r.pending);
         if kind == "for" {
             // Every iteration is decided by the loop's header (read once, before the
             // first) and by its own element; not by the list's membership as a whole.
-            reads.retain(|x| !matches!(x, Read::Iter(_)));
+            reads.retain(|x| !matches!(x, Read::Iter(_) | Read::Len(_)));
             match r.headers.get(&id) {
                 Some(header) => {
                     let mut all = header.clone();
@@ -395,15 +417,21 @@ impl Object for Tracked {
         match self.json() {
             Value::Array(a) => Enumerator::Seq(a.len()),
             Value::Object(m) => {
-                Enumerator::Values(m.keys().map(|k| JValue::from(k.as_str())).collect())
+                // Each key, as it is taken: a `for` over the keys reads each one.
+                let path = self.path.clone();
+                let keys: Vec<String> = m.keys().cloned().collect();
+                Enumerator::Iter(Box::new(keys.into_iter().map(move |k| {
+                    log(Read::Leaf(format!("{path}/{}", escape_pointer(&k)).into()));
+                    JValue::from(k)
+                })))
             }
             _ => Enumerator::Empty,
         }
     }
 
     fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
-        // `| length`, and a `for`'s `loop.length`: the membership.
-        log(Read::Iter(self.path.clone()));
+        // `| length`: every element counts.
+        log(Read::Len(self.path.clone()));
         Some(self.len())
     }
 
@@ -449,7 +477,7 @@ pub fn not_an_object() -> Error {
 pub fn instrument(source: &str) -> String {
     let mut out = String::with_capacity(source.len() * 2);
     // Open `if`/`for` tags: id, kind, whether inline, whether an `else` was seen.
-    let mut open: Vec<(u32, &'static str, bool, bool)> = Vec::new();
+    let mut open: Vec<(u32, &'static str, bool, bool, String)> = Vec::new();
     let mut next_id = 0u32;
     let mut i = 0;
     let bytes = source.as_bytes();
@@ -499,11 +527,14 @@ pub fn instrument(source: &str) -> String {
                 let id = next_id;
                 next_id += 1;
                 let kind = if keyword == "if" { "if" } else { "for" };
-                open.push((id, kind, inline, false));
+                // Whether any branch holds `resource` or `module` blocks: then what
+                // decides between the branches decides what the file declares.
+                let structural = declared_types(construct_text(&source[i..]));
+                open.push((id, kind, inline, false, structural.clone()));
                 out.push_str(&format!("{{%{pre} set __p = __mark({id}) %}}"));
                 out.push_str(&plain);
                 out.push_str(&format!(
-                    "{{% set __p = __enter({id}, \"{kind}\", {inline}) {post}%}}"
+                    "{{% set __p = __enter({id}, \"{kind}\", {inline}, \"{structural}\") {post}%}}"
                 ));
             }
             "elif" | "else" => {
@@ -514,16 +545,16 @@ pub fn instrument(source: &str) -> String {
                 if keyword == "else" {
                     top.3 = true;
                 }
-                let (id, kind) = (top.0, top.1);
+                let (id, kind, structural) = (top.0, top.1, top.4.clone());
                 let entered = if kind == "for" { "empty" } else { "if" };
                 out.push_str(&format!("{{%{pre} set __p = __exit({id}) %}}"));
                 out.push_str(&plain);
                 out.push_str(&format!(
-                    "{{% set __p = __enter({id}, \"{entered}\", {inline}) {post}%}}"
+                    "{{% set __p = __enter({id}, \"{entered}\", {inline}, \"{structural}\") {post}%}}"
                 ));
             }
             "endif" | "endfor" => {
-                let Some((id, kind, opened_inline, had_else)) = open.pop() else {
+                let Some((id, kind, opened_inline, had_else, structural)) = open.pop() else {
                     out.push_str(tag);
                     continue;
                 };
@@ -534,7 +565,7 @@ pub fn instrument(source: &str) -> String {
                     let entered = if kind == "for" { "empty" } else { "if" };
                     out.push_str("{% else %}");
                     out.push_str(&set(format!(
-                        "__enter({id}, \"{entered}\", {opened_inline})"
+                        "__enter({id}, \"{entered}\", {opened_inline}, \"{structural}\")"
                     )));
                     out.push_str(&set(format!("__exit({id})")));
                 }
@@ -544,6 +575,40 @@ pub fn instrument(source: &str) -> String {
         }
     }
     out
+}
+
+/// The resource types whose `resource` blocks a construct's text declares, comma-separated.
+fn declared_types(text: &str) -> String {
+    let mut types: Vec<&str> = text
+        .match_indices("resource \"")
+        .filter_map(|(i, m)| {
+            let rest = &text[i + m.len()..];
+            rest.split('"').next()
+        })
+        .collect();
+    types.sort();
+    types.dedup();
+    types.join(",")
+}
+
+/// The template text of an `if`/`for` construct whose opening tag ends where `rest`
+/// starts, up to its `endif`/`endfor` (nested constructs included).
+fn construct_text(rest: &str) -> &str {
+    let mut depth = 0usize;
+    let mut i = 0;
+    while let Some(rel) = rest[i..].find("{%") {
+        let at = i + rel;
+        let end = at + tag_end(&rest[at..], "%}");
+        let inner = rest[at + 2..end.saturating_sub(2).max(at + 2)].trim_matches(['-', '+', ' ']);
+        match inner.split_whitespace().next().unwrap_or("") {
+            "if" | "for" => depth += 1,
+            "endif" | "endfor" if depth == 0 => return &rest[..at],
+            "endif" | "endfor" => depth -= 1,
+            _ => {}
+        }
+        i = end;
+    }
+    rest
 }
 
 /// Where a tag opened with `{{`/`{%` ends (after its closing `close`), skipping strings.
@@ -594,11 +659,11 @@ mod tests {
             instrument("a{% if x %}b{% else %}c{% endif %}\n{%- for y in z -%}\n{% endfor %}\n");
         assert_eq!(
             got,
-            "a{% set __p = __mark(0) %}{% if x %}{% set __p = __enter(0, \"if\", true) %}b\
-             {% set __p = __exit(0) %}{% else %}{% set __p = __enter(0, \"if\", true) %}c\
+            "a{% set __p = __mark(0) %}{% if x %}{% set __p = __enter(0, \"if\", true, \"\") %}b\
+             {% set __p = __exit(0) %}{% else %}{% set __p = __enter(0, \"if\", true, \"\") %}c\
              {% set __p = __exit(0) %}{% endif %}\n\
-             {%- set __p = __mark(1) %}{% for y in z %}{% set __p = __enter(1, \"for\", false) -%}\n\
-             {% set __p = __exit(1) %}{% else %}{% set __p = __enter(1, \"empty\", false) %}{% set __p = __exit(1) %}{% endfor %}\n"
+             {%- set __p = __mark(1) %}{% for y in z %}{% set __p = __enter(1, \"for\", false, \"\") -%}\n\
+             {% set __p = __exit(1) %}{% else %}{% set __p = __enter(1, \"empty\", false, \"\") %}{% set __p = __exit(1) %}{% endfor %}\n"
         );
     }
 
