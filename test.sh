@@ -5,7 +5,7 @@
 # registry: install them first (README, "Prerequisites").
 #
 # A test whose tool is missing fails. To run without a tool, opt out by name:
-#   ENVC_SKIP_TERRAFORM=1 ENVC_SKIP_CHECKOV=1 ENVC_SKIP_PYTEST_LSP=1 ENVC_SKIP_NPM=1 ENVC_SKIP_ZED=1 ./test.sh
+#   ENVC_SKIP_TERRAFORM=1 ENVC_SKIP_CHECKOV=1 ENVC_SKIP_PYTEST_LSP=1 ENVC_SKIP_NPM=1 ENVC_SKIP_ZED=1 ENVC_SKIP_MERMAID=1 ./test.sh
 # Arguments are passed to `cargo test` (e.g. `./test.sh --test cli`).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -38,6 +38,28 @@ if ! skipped ZED && command -v rustup >/dev/null 2>&1 \
         echo "test.sh: could not add wasm32-wasip2; set ENVC_SKIP_ZED=1 to run without the Zed extension's build" >&2
         exit 2
     }
+fi
+
+# Mermaid's own CLI renders the environment overviews' diagrams (tests/docs.rs), driven
+# through Debian's chromium: puppeteer's own browser download is skipped.
+if ! skipped MERMAID; then
+    if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+        echo "test.sh: installing chromium (apt-get)" >&2
+        sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+        { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null; } || {
+            echo "test.sh: could not install chromium; set ENVC_SKIP_MERMAID=1 to run without the diagram rendering test" >&2
+            exit 2
+        }
+    fi
+    if ! command -v mmdc >/dev/null 2>&1 && [ ! -x "$tools/mermaid/node_modules/.bin/mmdc" ]; then
+        echo "test.sh: installing @mermaid-js/mermaid-cli into $tools/mermaid" >&2
+        PUPPETEER_SKIP_DOWNLOAD=1 npm install --prefix "$tools/mermaid" --no-audit --no-fund --silent \
+            '@mermaid-js/mermaid-cli@11.12.0' || {
+            echo "test.sh: could not install mermaid-cli; set ENVC_SKIP_MERMAID=1 to run without the diagram rendering test" >&2
+            exit 2
+        }
+    fi
+    [ -x "$tools/mermaid/node_modules/.bin/mmdc" ] && ln -sf "$tools/mermaid/node_modules/.bin/mmdc" "$tools/bin/mmdc"
 fi
 
 export PATH="$tools/bin:$PATH"
