@@ -29,6 +29,8 @@ pub struct Traced {
     environments: BTreeMap<String, Origins>,
     /// Per generated README: the origins of the facts it read ([`crate::docs`]).
     docs: BTreeMap<String, Origins>,
+    /// Every place of every input file by the line its name (or value) starts on.
+    places: BTreeMap<(String, usize), Vec<Place>>,
 }
 
 /// Compile `inputs` (every environment) and trace every generated line. With
@@ -91,6 +93,35 @@ pub fn trace(inputs: &Inputs, checks: Checks) -> Result<Traced, Failed> {
             &environments,
         )
         .map_err(failed)?;
+    let mut places: BTreeMap<(String, usize), Vec<Place>> = BTreeMap::new();
+    for (file, text) in &inputs.files {
+        let Ok(doc) = crate::load::parse_document(&std::sync::Arc::from(file.as_str()), text)
+        else {
+            continue;
+        };
+        for (pointer, l) in &doc.spans {
+            // A map of keyed entries points at its first entry: that line names the entry.
+            let collection = doc
+                .value
+                .pointer(pointer)
+                .and_then(|v| v.as_object())
+                .is_some_and(|m| {
+                    m.keys().any(|k| {
+                        doc.spans
+                            .get(&format!("{pointer}/{}", crate::load::escape_pointer(k)))
+                            .is_some_and(|c| c.value == l.value)
+                    })
+                });
+            if pointer.is_empty() || collection {
+                continue;
+            }
+            let span = l.key.as_ref().unwrap_or(&l.value);
+            let line = compiled.sources.line_col(file, span.start).0;
+            if let Some(p) = origin::place(&doc, pointer) {
+                places.entry((file.clone(), line)).or_default().push(p);
+            }
+        }
+    }
     let mut docs = BTreeMap::new();
     for (path, d) in docs_traced {
         files.insert(path.clone(), d.file);
@@ -110,6 +141,7 @@ pub fn trace(inputs: &Inputs, checks: Checks) -> Result<Traced, Failed> {
         modules,
         environments,
         docs,
+        places,
     })
 }
 
@@ -397,12 +429,13 @@ impl Traced {
     /// Every generated line that cites a place on line `line` (1-based) of input `file`,
     /// with the places found there.
     pub fn affected(&self, file: &str, line: usize) -> (Vec<Place>, Vec<(String, usize)>) {
-        let sources = &self.compiled.sources;
-        let on_line = |p: &Place, a: Aspect| {
-            let span = p.span(a);
-            &*span.file == file && sources.line_col(&span.file, span.start).0 == line
-        };
-        let mut found = BTreeSet::new();
+        // The places named on the line; a block's line stands for all it holds.
+        let named = self
+            .places
+            .get(&(file.to_string(), line))
+            .cloned()
+            .unwrap_or_default();
+        let on_line = |p: &Place, _: Aspect| named.iter().any(|n| n.contains(p));
         let mut lines = Vec::new();
         for (path, f) in &self.files {
             for n in 1..=f.lines.len() {
@@ -415,7 +448,6 @@ impl Traced {
                     b.cites.iter().for_each(|c| c.places(&mut places));
                     for (p, a) in places {
                         if on_line(&p, a) {
-                            found.insert(p);
                             hit = true;
                         }
                     }
@@ -425,7 +457,7 @@ impl Traced {
                 }
             }
         }
-        (found.into_iter().collect(), lines)
+        (named, lines)
     }
 
     /// The sources of the compile, for line and column numbers.

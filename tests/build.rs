@@ -42,10 +42,23 @@ fn build_writes_every_spec_file_with_the_header() {
         }
     }
     for (path, bytes) in &tree {
+        // Generated Markdown (the READMEs) carries the header as an HTML comment.
+        let header = if path.ends_with(".md") {
+            envc::render::MD_HEADER
+        } else {
+            HEADER
+        };
         assert!(
-            bytes.starts_with(format!("{HEADER}\n").as_bytes()),
+            bytes.starts_with(format!("{header}\n").as_bytes()),
             "{path} lacks the header"
         );
+    }
+    for readme in [
+        "README.md",
+        "modules/iam/README.md",
+        "environments/prod/README.md",
+    ] {
+        assert!(tree.contains_key(readme), "missing {readme}");
     }
     let summary = String::from_utf8_lossy(&out.stdout);
     // Every file but the build manifest is compiler output.
@@ -144,7 +157,7 @@ fn build_says_what_it_built() {
         format!(
             "envc: {}/ — 6 modules, 3 environment roots\n  \
              modules: api-gateway, cloudwatch, cognito, dynamodb, iam, s3-audit written\n  \
-             roots:   dev, prod, sit written\n  61 files written, 0 unchanged, 0 removed\n",
+             roots:   dev, prod, sit written\n  71 files written, 0 unchanged, 0 removed\n",
             tf.display()
         )
     );
@@ -157,7 +170,7 @@ fn build_says_what_it_built() {
     assert!(
         String::from_utf8_lossy(&again.stdout).contains(
             "  modules: api-gateway, cloudwatch, cognito, dynamodb, iam, s3-audit up to date\n  \
-         roots:   sit written; dev, prod up to date\n  1 file written, 60 unchanged, 0 removed\n"
+         roots:   sit written; dev, prod up to date\n  1 file written, 70 unchanged, 0 removed\n"
         ),
         "{}",
         String::from_utf8_lossy(&again.stdout)

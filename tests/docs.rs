@@ -370,3 +370,24 @@ fn module_readmes_list_the_variables_and_outputs_of_their_files() {
         }
     }
 }
+
+/// The README's excerpt of an environment overview is the real thing: each of its table
+/// rows is a line of the generated `terraform/environments/prod/README.md`.
+#[test]
+fn the_readme_quotes_a_real_overview() {
+    let readme = fs::read_to_string(repo().join("README.md")).unwrap();
+    let overview =
+        fs::read_to_string(repo().join("terraform/environments/prod/README.md")).unwrap();
+    let quoted: Vec<String> = readme
+        .lines()
+        .filter_map(|l| l.strip_prefix("> |"))
+        .map(|l| format!("|{l}").replace("](terraform/modules/", "](../../modules/"))
+        .collect();
+    assert!(quoted.len() > 10, "the README quotes an overview");
+    for line in quoted {
+        assert!(
+            overview.lines().any(|o| o == line),
+            "not in the prod overview: {line}"
+        );
+    }
+}
