@@ -442,7 +442,7 @@ fn extends_links(
 /// The stems of an environment's `extends` chain, itself first, as far as the
 /// documents `view` returns go (a missing file or a cycle ends it: reporting
 /// those is [`load::resolve_extends`]'s job).
-fn extends_chain<'a>(
+pub(crate) fn extends_chain<'a>(
     name: &str,
     view: &dyn Fn(&str) -> Option<&'a serde_json::Value>,
 ) -> Vec<String> {

@@ -388,19 +388,7 @@ impl ProjectState {
     /// The stems of the `extends` chain of environment `name`, itself first
     /// (a missing or cyclic link ends it).
     pub(crate) fn chain(&self, name: &str) -> Vec<String> {
-        let mut chain = vec![name.to_string()];
-        let mut cur = self.env_docs.get(name);
-        while let Some(doc) = cur {
-            let Some(next) = doc.value.get("extends").and_then(|v| v.as_str()) else {
-                break;
-            };
-            if chain.iter().any(|s| s == next) || chain.len() > 64 {
-                break;
-            }
-            chain.push(next.to_string());
-            cur = self.env_docs.get(next);
-        }
-        chain
+        crate::extends_chain(name, &|stem| self.env_docs.get(stem).map(|d| &d.value))
     }
 
     /// Rebuild the parsed environment documents by stem, and the duplicate errors.
