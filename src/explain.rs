@@ -460,6 +460,21 @@ impl Traced {
         (named, lines)
     }
 
+    /// Model values that have no origin: each needs a rule in [`crate::origin`].
+    /// Empty when every value of the model is accounted for (tested).
+    pub fn unexplained(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .project
+            .missing()
+            .into_iter()
+            .map(|p| format!("project{p}"))
+            .collect();
+        for (name, o) in &self.environments {
+            out.extend(o.missing().into_iter().map(|p| format!("env {name}: {p}")));
+        }
+        out
+    }
+
     /// The sources of the compile, for line and column numbers.
     pub fn sources(&self) -> &Sources {
         &self.compiled.sources

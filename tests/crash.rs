@@ -72,7 +72,10 @@ fn sigkill_mid_build_leaves_old_or_new_files_only() {
                 continue; // not read by Terraform; removed by the next build
             }
             assert!(
-                name.ends_with(".tf") || name.ends_with(".tfvars") || name == ".envc-manifest",
+                name.ends_with(".tf")
+                    || name.ends_with(".tfvars")
+                    || name == "README.md"
+                    || name == ".envc-manifest",
                 "unexpected file {path}"
             );
             let is_old = old.get(path) == Some(bytes);

@@ -836,3 +836,13 @@ fn the_checker_catches_broken_provenance(
         summary(&r)
     );
 }
+
+/// Every value of the resolved model has an origin: a new model field that is neither
+/// written in an input under its own name nor covered by a rule in `src/origin.rs` fails
+/// here, naming the field.
+#[test]
+fn every_model_value_has_an_origin() {
+    let traced = envc::explain::trace(&example(), envc::Checks::All)
+        .unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
+    assert_eq!(traced.unexplained(), Vec::<String>::new());
+}
