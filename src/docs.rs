@@ -137,6 +137,18 @@ fn closing(lines: &[&str], i: usize) -> usize {
 
 /// The value of an attribute's source (`name = expr`), evaluated with `vars` and `locals`.
 fn evaluate(source: &str, ctx: &Scope) -> Result<hcl::Value, String> {
+    if let Some(v) = simple(source, ctx) {
+        return v;
+    }
+    // Known only after apply (another module's output, a resource's attribute), or a
+    // document: not worth the parser.
+    let expr = source.split_once('=').map_or(source, |(_, e)| e);
+    if expr.contains("module.")
+        || expr.contains("jsonencode(")
+        || expr.trim_start().starts_with("aws_")
+    {
+        return Err("not known before apply".into());
+    }
     let body: hcl::Body = hcl::parse(source).map_err(|e| e.to_string())?;
     let attr = body.attributes().next().ok_or("no attribute")?;
     let mut c = hcl::eval::Context::new();
@@ -178,6 +190,46 @@ fn evaluate(source: &str, ctx: &Scope) -> Result<hcl::Value, String> {
     hcl::eval::Evaluate::evaluate(attr.expr(), &c).map_err(|e| e.to_string())
 }
 
+/// Most values the templates write are a literal or a plain `var.x` / `local.y`: those
+/// are read without the HCL parser (a thousand environments make it count).
+fn simple(source: &str, ctx: &Scope) -> Option<Result<hcl::Value, String>> {
+    let (_, expr) = source.split_once('=')?;
+    let expr = expr.trim();
+    if expr.contains('\n') {
+        return None;
+    }
+    let ident = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
+    let known = |map: &BTreeMap<String, (hcl::Value, BTreeSet<Line>)>, name: &str| {
+        Some(
+            map.get(name)
+                .map(|(v, _)| v.clone())
+                .ok_or_else(|| format!("unknown `{name}`")),
+        )
+    };
+    match expr {
+        "true" => Some(Ok(hcl::Value::Bool(true))),
+        "false" => Some(Ok(hcl::Value::Bool(false))),
+        "null" => Some(Ok(hcl::Value::Null)),
+        _ if expr.parse::<i64>().is_ok() => Some(Ok(hcl::Value::from(expr.parse::<i64>().ok()?))),
+        _ if expr.len() >= 2
+            && expr.starts_with('"')
+            && expr.ends_with('"')
+            && !expr[1..expr.len() - 1].contains(['"', '\\', '$', '%']) =>
+        {
+            Some(Ok(hcl::Value::String(expr[1..expr.len() - 1].to_string())))
+        }
+        _ => match expr.split_once('.') {
+            Some(("var", name)) if ident(name) => known(&ctx.vars, name),
+            Some(("local", name)) if ident(name) => known(&ctx.locals, name),
+            _ => None,
+        },
+    }
+}
+
 /// The `var.x` and `local.y` an expression's source names.
 fn references(source: &str) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
@@ -206,11 +258,16 @@ fn references(source: &str) -> Vec<(&'static str, String)> {
 struct Scope {
     vars: BTreeMap<String, (hcl::Value, BTreeSet<Line>)>,
     locals: BTreeMap<String, (hcl::Value, BTreeSet<Line>)>,
+    /// Whether to keep the lines (only `explain` reads them: a build need not pay).
+    track: bool,
 }
 
 impl Scope {
     fn lines_of(&self, source: &str) -> BTreeSet<Line> {
         let mut out = BTreeSet::new();
+        if !self.track {
+            return out;
+        }
         for (kind, name) in references(source) {
             let map = if kind == "var" {
                 &self.vars
@@ -246,7 +303,9 @@ impl Scope {
                 match evaluate(source.trim(), self) {
                     Ok(v) => {
                         let mut lines = self.lines_of(source);
-                        lines.insert((path.clone(), *line));
+                        if self.track {
+                            lines.insert((path.clone(), *line));
+                        }
                         self.locals.insert(name.to_string(), (v, lines));
                         false
                     }
@@ -282,15 +341,38 @@ pub struct Counted {
 pub struct ModuleDirs {
     dirs: BTreeMap<String, Vec<(String, Vec<Item>)>>,
     files: BTreeMap<String, String>,
+    /// Per module: its variables' defaults.
+    defaults: BTreeMap<String, Values>,
+}
+
+type Values = BTreeMap<String, (hcl::Value, BTreeSet<Line>)>;
+
+/// The defaults of the `variable` blocks of a directory's files.
+fn defaults(dir: &[(String, Vec<Item>)]) -> Values {
+    let mut out = Values::new();
+    for (path, items) in dir {
+        for item in items {
+            if item.header.first().is_some_and(|h| h == "variable")
+                && let Some(name) = item.header.get(1)
+                && let Some((_, line, _, source)) = item.attrs.iter().find(|a| a.0 == "default")
+                && let Ok(v) = evaluate(source, &Scope::default())
+            {
+                out.insert(name.clone(), (v, BTreeSet::from([(path.clone(), *line)])));
+            }
+        }
+    }
+    out
 }
 
 /// Parse the files of `modules` once.
 pub fn parse_modules(files: &BTreeMap<String, String>, modules: &[&str]) -> ModuleDirs {
+    let dirs: BTreeMap<String, Vec<(String, Vec<Item>)>> = modules
+        .iter()
+        .map(|m| (m.to_string(), directory(files, &format!("modules/{m}"))))
+        .collect();
     ModuleDirs {
-        dirs: modules
-            .iter()
-            .map(|m| (m.to_string(), directory(files, &format!("modules/{m}"))))
-            .collect(),
+        defaults: dirs.iter().map(|(m, d)| (m.clone(), defaults(d))).collect(),
+        dirs,
         files: files
             .iter()
             .filter(|(p, _)| p.starts_with("modules/"))
@@ -301,8 +383,10 @@ pub fn parse_modules(files: &BTreeMap<String, String>, modules: &[&str]) -> Modu
 
 /// The parsed files of one directory of the tree (`modules/iam/`, `environments/dev/`).
 fn directory(files: &BTreeMap<String, String>, dir: &str) -> Vec<(String, Vec<Item>)> {
+    let prefix = format!("{dir}/");
     files
-        .iter()
+        .range(prefix.clone()..)
+        .take_while(|(p, _)| p.starts_with(&prefix))
         .filter(|(p, _)| {
             p.strip_prefix(dir)
                 .and_then(|r| r.strip_prefix('/'))
@@ -330,8 +414,11 @@ fn resources_in(
             let (Some(ty), Some(name)) = (item.header.get(1), item.header.get(2)) else {
                 continue;
             };
-            let mut lines = BTreeSet::from([(path.clone(), item.start)]);
-            lines.extend(declared(ty));
+            let mut lines = BTreeSet::new();
+            if scope.track {
+                lines.insert((path.clone(), item.start));
+                lines.extend(declared(ty));
+            }
             let mut count = 1;
             let mut condition = None;
             for (attr, line, _, source) in &item.attrs {
@@ -347,8 +434,10 @@ fn resources_in(
                     (_, hcl::Value::Object(o)) => o.len(),
                     _ => return Err(format!("{path}:{line}: `{}` is not a count", source.trim())),
                 };
-                lines.insert((path.clone(), *line));
-                lines.extend(scope.lines_of(source));
+                if scope.track {
+                    lines.insert((path.clone(), *line));
+                    lines.extend(scope.lines_of(source));
+                }
                 condition = Some(source.trim().to_string());
             }
             out.push(Counted {
@@ -372,10 +461,14 @@ pub fn inventory(
     files: &BTreeMap<String, String>,
     modules: &ModuleDirs,
     env: &str,
+    track: bool,
 ) -> Result<Vec<Counted>, String> {
     let root_dir = format!("environments/{env}");
     let root = directory(files, &root_dir);
-    let mut scope = Scope::default();
+    let mut scope = Scope {
+        track,
+        ..Scope::default()
+    };
     // Variables: their defaults, then what terraform.tfvars sets.
     for (path, items) in &root {
         for item in items {
@@ -384,9 +477,12 @@ pub fn inventory(
                 && let Some((_, line, _, source)) = item.attrs.iter().find(|a| a.0 == "default")
                 && let Ok(v) = evaluate(source, &Scope::default())
             {
-                scope
-                    .vars
-                    .insert(name.clone(), (v, BTreeSet::from([(path.clone(), *line)])));
+                let lines = if track {
+                    BTreeSet::from([(path.clone(), *line)])
+                } else {
+                    BTreeSet::new()
+                };
+                scope.vars.insert(name.clone(), (v, lines));
             }
         }
     }
@@ -398,9 +494,13 @@ pub fn inventory(
             let source = lines[item.start - 1..item.end].join("\n");
             let v = evaluate(&source, &Scope::default())
                 .map_err(|e| format!("{tfvars}:{}: {e}", item.start))?;
-            let span = (item.start..=item.end)
-                .map(|n| (tfvars.clone(), n))
-                .collect();
+            let span = if track {
+                (item.start..=item.end)
+                    .map(|n| (tfvars.clone(), n))
+                    .collect()
+            } else {
+                BTreeSet::new()
+            };
             scope.vars.insert(item.header[0].clone(), (v, span));
         }
     }
@@ -426,35 +526,29 @@ pub fn inventory(
             let Some(dir) = modules.dirs.get(module) else {
                 continue;
             };
-            let mut inner = Scope::default();
-            for (mpath, mitems) in dir {
-                for item in mitems {
-                    if item.header.first().is_some_and(|h| h == "variable")
-                        && let Some(name) = item.header.get(1)
-                        && let Some((_, line, _, source)) =
-                            item.attrs.iter().find(|a| a.0 == "default")
-                        && let Ok(v) = evaluate(source, &Scope::default())
-                    {
-                        inner
-                            .vars
-                            .insert(name.clone(), (v, BTreeSet::from([(mpath.clone(), *line)])));
-                    }
-                }
-            }
+            let mut inner = Scope {
+                vars: modules.defaults.get(module).cloned().unwrap_or_default(),
+                track,
+                ..Scope::default()
+            };
             for (arg, line, _, source) in &call.attrs {
                 // Values known before apply only: module outputs and resource attributes are not.
                 if let Ok(v) = evaluate(source, &scope) {
                     let mut lines = scope.lines_of(source);
-                    lines.insert((path.clone(), *line));
+                    if track {
+                        lines.insert((path.clone(), *line));
+                    }
                     inner.vars.insert(arg.clone(), (v, lines));
                 }
             }
             inner.add_locals(dir);
             let mut found = resources_in(module, dir, &inner)?;
-            let header = (path.clone(), call.start);
-            found.iter_mut().for_each(|r| {
-                r.lines.insert(header.clone());
-            });
+            if track {
+                let header = (path.clone(), call.start);
+                found.iter_mut().for_each(|r| {
+                    r.lines.insert(header.clone());
+                });
+            }
             out.extend(found);
         }
     }
@@ -587,7 +681,7 @@ pub fn environment_facts(
     modules: &[&str],
     traced: bool,
 ) -> Result<(Value, Origins), String> {
-    let counted = inventory(files, parsed, env)?;
+    let counted = inventory(files, parsed, env, traced)?;
     let text_of = |path: &str| files.get(path).or_else(|| parsed.files.get(path));
     let mut o = Origins::default();
     let cite = |lines: &BTreeSet<Line>| -> Vec<Cite> { lines.iter().map(generated).collect() };
@@ -658,6 +752,7 @@ pub fn environment_facts(
         }
     }
     // What each key encrypts: resources with an attribute naming it.
+    let mut lines_of: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     let mut keys = Vec::new();
     for (key, names) in [
         ("primary", &["var.kms_key_arn", "aws_kms_key.main.arn"][..]),
@@ -673,9 +768,14 @@ pub fn environment_facts(
         for c in counted.iter().filter(|c| c.count > 0) {
             // Lines that hand the key to the resource's encryption: `kms_key_id`,
             // `kms_master_key_id`, `kms_key_arn`, `key_id`, `replica_kms_key_id`.
-            let uses: Vec<usize> = text_of(&c.file)
-                .map_or("", String::as_str)
-                .lines()
+            let lines = lines_of.entry(c.file.as_str()).or_insert_with(|| {
+                text_of(&c.file)
+                    .map_or("", String::as_str)
+                    .lines()
+                    .collect()
+            });
+            let uses: Vec<usize> = lines
+                .iter()
                 .enumerate()
                 .skip(c.block.0 - 1)
                 .take(c.block.1 + 1 - c.block.0)
@@ -832,7 +932,7 @@ pub fn report(compiled: &crate::Compiled) -> Result<Value, String> {
     let parsed = parse_modules(&compiled.files, &modules);
     let mut envs = serde_json::Map::new();
     for env in &compiled.environments {
-        let counted = inventory(&compiled.files, &parsed, &env.name)?;
+        let counted = inventory(&compiled.files, &parsed, &env.name, false)?;
         let by_module = by_type(&counted);
         let mut resources: BTreeMap<String, usize> = BTreeMap::new();
         for types in by_module.values() {

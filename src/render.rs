@@ -548,15 +548,17 @@ impl Renderer {
                 }
                 Module(_) => {}
                 Root => {
-                    for env in d.environments {
-                        let (facts, o) = crate::docs::environment_facts(
+                    let facts = crate::par_map(d.environments, |env| {
+                        crate::docs::environment_facts(
                             d.files,
                             &modules,
                             &env.name,
                             &self.modules,
                             traced.is_some(),
                         )
-                        .map_err(|e| err(t, e))?;
+                    });
+                    for (env, facts) in d.environments.iter().zip(facts) {
+                        let (facts, o) = facts.map_err(|e| err(t, e))?;
                         totals.push((env, facts["total"].clone(), o.get("/total").to_vec()));
                         jobs.push((
                             format!("environments/{}/{}", env.name, t.file),
@@ -572,9 +574,29 @@ impl Renderer {
                 }
                 Index => {}
             }
+            if traced.is_none() {
+                // Plain renders of many environments: on every core.
+                let name = template_name(t);
+                let rendered = crate::par_map(&jobs, |(_, facts, _, env)| {
+                    let ctx = context! {
+                        project => self.project.clone(),
+                        modules => self.modules.clone(),
+                        docs => JValue::from(Serde(facts)),
+                        env => env.map(|e| JValue::from(Serde(e))),
+                    };
+                    jinja_md(false)
+                        .get_template(&name)
+                        .and_then(|tmpl| tmpl.render(ctx))
+                        .map_err(|e| err(t, format!("{e:#}")))
+                });
+                for ((path, ..), text) in jobs.iter().zip(rendered) {
+                    out.insert(path.clone(), (finish_md(text?), None));
+                }
+                continue;
+            }
             for (path, facts, origins, env) in jobs {
                 let name = template_name(t);
-                if traced.is_some() {
+                {
                     let mut ctx = BTreeMap::new();
                     ctx.insert(
                         "project",
@@ -614,18 +636,6 @@ impl Renderer {
                         facts: origins,
                     };
                     out.insert(path, (text, Some(traced_doc)));
-                } else {
-                    let ctx = context! {
-                        project => self.project.clone(),
-                        modules => self.modules.clone(),
-                        docs => JValue::from(Serde(&facts)),
-                        env => env.map(|e| JValue::from(Serde(e))),
-                    };
-                    let tmpl = jinja_md(false)
-                        .get_template(&name)
-                        .map_err(|e| err(t, format!("{e:#}")))?;
-                    let text = tmpl.render(ctx).map_err(|e| err(t, format!("{e:#}")))?;
-                    out.insert(path, (finish_md(text), None));
                 }
             }
         }
