@@ -60,6 +60,7 @@ fn resource_counts_are_what_terraform_plans() {
     if !terraform_available() {
         return;
     }
+    let started = std::time::Instant::now();
     let p = build_example();
     let docs = docs_json(p.path());
     let tree = p.path().join("terraform");
@@ -95,7 +96,16 @@ fn resource_counts_are_what_terraform_plans() {
             planned.len()
         );
     }
+    // Budget: three offline plans take about a minute and a half on two busy cores.
+    assert!(
+        started.elapsed().as_secs() < PLAN_BUDGET_SECONDS,
+        "planning took {:.0?}, over the {PLAN_BUDGET_SECONDS}s budget",
+        started.elapsed()
+    );
 }
+
+/// The plan test's budget, generous for a loaded CI machine.
+const PLAN_BUDGET_SECONDS: u64 = 900;
 
 /// `mmdc` (on PATH, or where `./test.sh` installs it) and a chromium.
 fn mermaid() -> Option<(PathBuf, PathBuf)> {
