@@ -667,6 +667,102 @@ mod tests {
         );
     }
 
+    /// Render `template` traced over `env = value`, as render.rs does.
+    fn traced(template: &str, value: serde_json::Value) -> Result<Log, String> {
+        let mut jinja = minijinja::Environment::new();
+        jinja.set_syntax(
+            minijinja::syntax::SyntaxConfig::builder()
+                .trim_blocks(true)
+                .lstrip_blocks(true)
+                .keep_trailing_newline(true)
+                .build()
+                .unwrap(),
+        );
+        jinja.set_formatter(|out, _, v| {
+            let text = v.to_string();
+            write_value(out, &text, Vec::new())
+        });
+        jinja.add_function("__mark", |id: u32| mark(id));
+        jinja.add_function(
+            "__enter",
+            |id: u32, kind: String, inline: bool, d: String| enter(id, &kind, inline, &d),
+        );
+        jinja.add_function("__exit", |_id: u32| exit());
+        jinja.add_template_owned("t", instrument(template)).unwrap();
+        let tmpl = jinja.get_template("t").unwrap();
+        let ctx = JValue::from(std::collections::BTreeMap::from([(
+            "env",
+            Tracked::root("env", value),
+        )]));
+        record(|sink| tmpl.render_captured_to(&ctx, sink).map(|_| ()))
+    }
+
+    fn reads(log: &Log, line: usize) -> Vec<(Via, String)> {
+        let mut v: Vec<(Via, String)> = log.lines()[line]
+            .iter()
+            .map(|r| (r.via, r.read.path().to_string()))
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_line_inside_a_branch_is_decided_by_its_condition() {
+        let log = traced(
+            "a = {{ env.a }}\n{% if env.on %}\nb = 1\n{% endif %}\n{% for x in env.xs %}\nx = {{ x.n }}\n{% endfor %}\n",
+            serde_json::json!({"a": 1, "on": true, "xs": [{"n": 1}, {"n": 2}]}),
+        )
+        .unwrap();
+        assert_eq!(log.text, "a = 1\nb = 1\nx = 1\nx = 2\n");
+        assert_eq!(reads(&log, 0), [(Via::Value, "env/a".to_string())]);
+        assert_eq!(reads(&log, 1), [(Via::Condition, "env/on".to_string())]);
+        // Each iteration is decided by its own element, not by its siblings.
+        assert_eq!(
+            reads(&log, 3),
+            [
+                (Via::Value, "env/xs/1/n".to_string()),
+                (Via::Condition, "env/xs/1".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn an_inline_branch_not_taken_still_marks_its_line() {
+        let log = traced(
+            "a{% if env.on %} b{% endif %} c\n",
+            serde_json::json!({"on": false}),
+        )
+        .unwrap();
+        assert_eq!(log.text, "a c\n");
+        assert_eq!(reads(&log, 0), [(Via::Condition, "env/on".to_string())]);
+    }
+
+    #[test]
+    fn a_value_that_cannot_be_traced_is_refused_not_guessed() {
+        // Read in a `set`, written later: the read cannot be tied to its line.
+        let e = traced(
+            "{% set x = env.a %}\n{% if true %}\n{{ x }}\n{% endif %}\n",
+            serde_json::json!({"a": 1}),
+        );
+        assert!(
+            e.as_ref()
+                .is_err_and(|e| e.contains("is read where nothing is written")),
+            "{:?}",
+            e.map(|l| l.text)
+        );
+        // Written by a macro: its output is captured where the offset is unknown.
+        let e = traced(
+            "{% macro m() %}{{ env.a }}{% endmacro %}\n{{ m() }}\n",
+            serde_json::json!({"a": 1}),
+        );
+        assert!(
+            e.as_ref()
+                .is_err_and(|e| e.contains("written inside a macro")),
+            "{:?}",
+            e.map(|l| l.text)
+        );
+    }
+
     #[test]
     fn strings_and_comments_are_not_tags() {
         let src = "{# {% if %} #}{{ \"%}\" }}{% set a = \"{% if\" %}";
