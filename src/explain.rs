@@ -803,12 +803,3 @@ fn pointer_name(pointer: &str) -> String {
         .collect::<Vec<_>>()
         .join(".")
 }
-
-/// A cite's places as text (for tests and messages).
-pub fn describe(places: &[Place], sources: &Sources) -> String {
-    places
-        .iter()
-        .map(|p| place_text(sources, p, Aspect::Name))
-        .collect::<Vec<_>>()
-        .join(", ")
-}

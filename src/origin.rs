@@ -431,7 +431,7 @@ pub fn project_origins(p: &Project, doc: &Document) -> Origins {
                 "the table declares no `gsi`",
             ),
         );
-        for (j, g) in t.gsis.iter().enumerate() {
+        for j in 0..t.gsis.len() {
             o.fill(
                 format!("{here}/gsis/{j}/projection"),
                 vec![Cite::default(
@@ -439,7 +439,6 @@ pub fn project_origins(p: &Project, doc: &Document) -> Origins {
                     Vec::new(),
                 )],
             );
-            let _ = g;
         }
     }
     let functions = entries("function", &mut p.functions.iter().map(|f| &f.name));
