@@ -21,6 +21,7 @@ pub mod format;
 pub mod git;
 pub mod load;
 pub mod model;
+pub mod placeholder;
 pub mod render;
 pub mod report;
 pub mod rules;

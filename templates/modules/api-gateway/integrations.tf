@@ -1,20 +1,8 @@
 
 # Lambda proxy integrations: one AWS_PROXY integration per route of
-# routes.tf, to the function named by the naming convention
-# "<prefix>-<env>-<function>" (functions are deployed elsewhere), and one
-# aws_lambda_permission per function, scoped to this API's execution ARN.
-{% if project.api.functions %}
-
-locals {
-{% for f in project.api.functions %}
-  {{ f.id | ident }}_function_arn = "arn:aws:lambda:${var.region}:${var.account_id}:function:${var.name_prefix}-{{ f.name | in_string }}"
-{% endfor %}
-
-{% for f in project.api.functions %}
-  {{ f.id | ident }}_invoke_arn = "arn:aws:apigateway:${var.region}:lambda:path/2015-03-31/functions/${local.{{ f.id | ident }}_function_arn}/invocations"
-{% endfor %}
-}
-{% endif %}
+# routes.tf, to the route's function (created by the lambda module, whose
+# invoke ARNs the root passes in), and one aws_lambda_permission per
+# function, scoped to this API's execution ARN.
 {% for r in project.api.routes %}
 
 resource "aws_api_gateway_integration" "{{ r.id | ident }}" {
@@ -23,7 +11,7 @@ resource "aws_api_gateway_integration" "{{ r.id | ident }}" {
   http_method = aws_api_gateway_method.{{ r.id | ident }}.http_method
   type = "AWS_PROXY"
   integration_http_method = "POST"
-  uri = local.{{ r.function_id | ident }}_invoke_arn
+  uri = var.{{ r.function_id | ident }}_invoke_arn
 }
 {% endfor %}
 {% for f in project.api.functions %}
@@ -31,7 +19,7 @@ resource "aws_api_gateway_integration" "{{ r.id | ident }}" {
 resource "aws_lambda_permission" "{{ f.id | ident }}" {
   statement_id = "AllowExecutionFromApiGateway"
   action = "lambda:InvokeFunction"
-  function_name = local.{{ f.id | ident }}_function_arn
+  function_name = var.{{ f.id | ident }}_function_arn
   principal = "apigateway.amazonaws.com"
   source_arn = "${aws_api_gateway_rest_api.this.execution_arn}/*/*/*"
 }
