@@ -184,6 +184,43 @@ pub fn differing(
     Ok((want, have))
 }
 
+/// The paths whose generated text differs between `expected` and the scanned tree:
+/// changed, new, and no longer generated. Nothing is read from disk.
+pub fn changed_paths(expected: &BTreeMap<String, String>, scan: &Scan) -> Vec<String> {
+    let entries: Vec<(&String, &String)> = expected.iter().collect();
+    let same = crate::par_map(&entries, |(path, text)| {
+        scan.files.get(*path) == Some(&digest(text.as_bytes()))
+    });
+    let mut changed: Vec<String> = entries
+        .iter()
+        .zip(same)
+        .filter(|(_, same)| !same)
+        .map(|((path, _), _)| (*path).clone())
+        .collect();
+    changed.extend(
+        scan.files
+            .keys()
+            .filter(|p| !expected.contains_key(*p))
+            .cloned(),
+    );
+    changed
+}
+
+/// The scanned files under `out` for which `wanted` holds, read from disk.
+pub fn read_scanned(
+    out: &Path,
+    scan: &Scan,
+    wanted: &dyn Fn(&str) -> bool,
+) -> Result<Files, EmitError> {
+    let mut files = BTreeMap::new();
+    for path in scan.files.keys().filter(|p| wanted(p)) {
+        let full = out.join(path);
+        let bytes = fs::read(&full).map_err(|e| EmitError::Io(full, e))?;
+        files.insert(path.clone(), text_of(bytes));
+    }
+    Ok(files)
+}
+
 type Visit<'a> = dyn FnMut(&str, &Path, &str) -> Result<(), EmitError> + 'a;
 
 /// Call `visit(relative path, path, file name)` for every regular file under `out`.

@@ -14,6 +14,7 @@
 //! tree), so tests and an editor can feed unsaved text through [`Inputs`].
 
 pub mod aws;
+pub mod changes;
 pub mod diag;
 pub mod diff;
 pub mod emit;
@@ -166,6 +167,11 @@ pub struct Compiled {
     pub project: Project,
     pub environments: Vec<Environment>,
     pub sources: Sources,
+    /// What the inputs ask for that works but deserves a word (a deprecated key, a
+    /// setting that cannot be undone), each at its place, sorted. The command still
+    /// does its work; the CLI prints them. [`changes::warnings`] adds those that
+    /// need the previous tree.
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// A failed compile: every diagnostic of the stage that failed.
@@ -253,41 +259,58 @@ pub fn compile(inputs: &Inputs, only: &[String]) -> Result<Compiled, Failed> {
             let file = schema::check::<schema::ProjectFile>(schema::Kind::Project, &doc)
                 .map_err(|e| errors.extend(e))
                 .ok()?;
-            let project = model::resolve_project(&file);
-            let found = rules::check_project(&project, &doc);
+            let mut project = model::resolve_project(&file);
+            let (found, warned): (Vec<_>, Vec<_>) = rules::check_project(&project, &doc)
+                .into_iter()
+                .partition(Diagnostic::is_error);
             let ok = found.is_empty();
             errors.extend(found);
-            ok.then_some((project, doc))
+            project.spans = keep_spans(&doc, rules::project_places(&project));
+            ok.then_some((project, doc, warned))
         });
 
     // Each environment: extends, schema, model, rules — in parallel, stopping between stages.
-    let per_env = par_map(&names, |name| -> Result<Environment, Vec<Diagnostic>> {
+    type EnvResult = Result<(Environment, Vec<Diagnostic>), Vec<Diagnostic>>;
+    let per_env = par_map(&names, |name| -> EnvResult {
         if !envs_ok {
             return Err(Vec::new());
         }
         let doc = load::resolve_extends(name, &env_docs)?;
         let file = schema::check::<schema::EnvironmentFile>(schema::Kind::Environment, &doc)?;
-        let Some((project, project_doc)) = &project else {
+        let Some((project, project_doc, _)) = &project else {
             return Err(Vec::new());
         };
-        let env = model::resolve_environment(project, name, &file);
-        let found = rules::check_environment(project, project_doc, &env, &doc);
+        let mut env = model::resolve_environment(project, name, &file);
+        let (found, warned): (Vec<_>, Vec<_>) =
+            rules::check_environment(project, project_doc, &env, &doc)
+                .into_iter()
+                .partition(Diagnostic::is_error);
         if found.is_empty() {
-            Ok(env)
+            env.spans = keep_spans(&doc, rules::environment_places(&env));
+            Ok((env, warned))
         } else {
-            Err(found)
+            Err(found.into_iter().chain(warned).collect())
         }
     });
     let mut environments = Vec::with_capacity(names.len());
+    let mut warnings = Vec::new();
     for r in per_env {
         match r {
-            Ok(env) => environments.push(env),
+            Ok((env, warned)) => {
+                environments.push(env);
+                warnings.extend(warned);
+            }
             Err(e) => errors.extend(e),
         }
     }
     // The documents (views and span maps) are not needed past the rules: free them before rendering.
     drop(env_docs);
-    let Some((project, _)) = project.filter(|_| errors.is_empty()) else {
+    if let Some((project, _, warned)) = &project {
+        warnings.extend(warned.iter().cloned());
+        errors.extend(rules::check_environments(project, &environments));
+    }
+    let Some((project, _, _)) = project.filter(|_| errors.iter().all(|d| !d.is_error())) else {
+        errors.extend(warnings);
         return Err(fail(sorted(errors), &sources));
     };
 
@@ -314,7 +337,24 @@ pub fn compile(inputs: &Inputs, only: &[String]) -> Result<Compiled, Failed> {
         project,
         environments,
         sources,
+        warnings: sorted(warnings),
     })
+}
+
+/// The key spans of those `pointers` that the document has (pointers it lacks are left out).
+fn keep_spans(doc: &Document, pointers: Vec<String>) -> BTreeMap<String, Span> {
+    pointers
+        .into_iter()
+        .filter(|p| p.is_empty() || doc.spans.contains_key(p))
+        .map(|p| {
+            let span = if p.is_empty() {
+                Span::file_start(&doc.path)
+            } else {
+                doc.key_span(&p)
+            };
+            (p, span)
+        })
+        .collect()
 }
 
 /// `items.iter().map(f)`, spread over the machine's cores (one rayon pool for

@@ -15,7 +15,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use envc::diag::Diagnostic;
-use envc::{Compiled, Failed, Inputs, compile, diff, emit, in_scope, report, schema};
+use envc::{Compiled, Failed, Inputs, changes, compile, diff, emit, in_scope, report, schema};
 
 #[derive(Parser)]
 #[command(
@@ -181,6 +181,12 @@ impl Out {
             report::count_line(&f.diagnostics, outcome).unwrap_or_default()
         );
     }
+    /// Warnings of a run that goes on (nothing under `-q`, which prints only errors).
+    fn warnings(&self, warnings: &[Diagnostic], sources: &envc::diag::Sources) {
+        if !self.quiet && !warnings.is_empty() {
+            eprint!("{}", report::to_human(warnings, sources, self.color_err));
+        }
+    }
     fn error(&self, msg: impl std::fmt::Display) {
         if self.color_err {
             eprintln!("\x1b[1;31merror\x1b[0m: {msg}");
@@ -304,6 +310,14 @@ fn build(cli: &Cli, out: &Out, dir: &Option<PathBuf>, envs: &[String]) -> Result
         None => lock_and_scan(),
     }
     .map_err(io_error)?;
+    // What applying the new tree over the one on disk would replace, destroy or make
+    // permanent: only the directories with a changed file are read again.
+    let scopes = changes::scopes(&emit::changed_paths(&compiled.files, &existing));
+    let previous = emit::read_scanned(&target, &existing, &|p| changes::in_scopes(&scopes, p))
+        .map_err(io_error)?;
+    let mut warnings = compiled.warnings.clone();
+    warnings.extend(changed_warnings(&previous, &scopes, &compiled));
+    out.warnings(&warnings, &compiled.sources);
     let summary = emit::apply(&target, &compiled.files, existing).map_err(io_error)?;
     out.info(format!(
         "envc: {} written, {} unchanged, {} removed ({})",
@@ -313,6 +327,24 @@ fn build(cli: &Cli, out: &Out, dir: &Option<PathBuf>, envs: &[String]) -> Result
         target.display()
     ));
     Ok(())
+}
+
+/// [`changes::warnings`] for the directories in `scopes`.
+fn changed_warnings(
+    previous: &BTreeMap<String, String>,
+    scopes: &std::collections::BTreeSet<String>,
+    compiled: &Compiled,
+) -> Vec<Diagnostic> {
+    if scopes.is_empty() {
+        return Vec::new();
+    }
+    let current: BTreeMap<String, String> = compiled
+        .files
+        .iter()
+        .filter(|(p, _)| changes::in_scopes(scopes, p))
+        .map(|(p, t)| (p.clone(), t.clone()))
+        .collect();
+    changes::warnings(previous, &current, compiled)
 }
 
 /// The tree `diff` compares with: scanned on disk, or as committed at a revision.
@@ -383,17 +415,39 @@ fn diff_cmd(
         )
     });
     let (compiled, on_disk) = (compiled?, on_disk?);
-    let diffs = match on_disk {
-        Disk::Committed(actual) => diff::compare(&compiled.files, &actual),
+    let io = |e: emit::EmitError| {
+        out.error(e);
+        TROUBLE
+    };
+    let (diffs, warnings) = match on_disk {
+        Disk::Committed(actual) => {
+            let changed = compiled
+                .files
+                .iter()
+                .filter(|(p, t)| actual.get(*p) != Some(*t))
+                .map(|(p, _)| p)
+                .chain(actual.keys().filter(|p| !compiled.files.contains_key(*p)));
+            let scopes = changes::scopes(changed);
+            (
+                diff::compare(&compiled.files, &actual),
+                changed_warnings(&actual, &scopes, &compiled),
+            )
+        }
         Disk::Scanned(scan) => {
             // Each file was read once and digested; only those that differ are read again.
-            let (want, have) = emit::differing(&target, &compiled.files, &scan).map_err(|e| {
-                out.error(e);
-                TROUBLE
-            })?;
-            diff::compare(&want, &have)
+            let (want, have) = emit::differing(&target, &compiled.files, &scan).map_err(io)?;
+            let scopes = changes::scopes(want.keys().chain(have.keys()));
+            let previous = emit::read_scanned(&target, &scan, &|p| changes::in_scopes(&scopes, p))
+                .map_err(io)?;
+            (
+                diff::compare(&want, &have),
+                changed_warnings(&previous, &scopes, &compiled),
+            )
         }
     };
+    let mut all = compiled.warnings.clone();
+    all.extend(warnings);
+    out.warnings(&all, &compiled.sources);
     let text = match format {
         DiffFormat::Unified => diff::render_unified(&diffs, out.color_out),
         DiffFormat::Stat => diff::render_stat(&diffs),
@@ -438,32 +492,46 @@ fn affected(cli: &Cli, out: &Out, base: &str, format: AffectedFormat) -> Result<
 
 fn validate(cli: &Cli, out: &Out, files: &[PathBuf], format: DiagFormat) -> Result<(), u8> {
     let inputs = read_inputs(&cli.project, out)?;
-    let Err(mut failed) = compile(&inputs, &[]) else {
-        if format == DiagFormat::Json {
-            println!("[]");
-        } else {
-            out.info("envc: inputs are valid");
-        }
-        return Ok(());
-    };
-    if !files.is_empty() {
-        let wanted: Vec<String> = files
-            .iter()
-            .map(|f| {
-                f.to_string_lossy()
-                    .replace('\\', "/")
-                    .trim_start_matches("./")
-                    .to_string()
-            })
-            .collect();
-        failed.diagnostics.retain(|d: &Diagnostic| {
-            d.span
+    let wanted: Vec<String> = files
+        .iter()
+        .map(|f| {
+            f.to_string_lossy()
+                .replace('\\', "/")
+                .trim_start_matches("./")
+                .to_string()
+        })
+        .collect();
+    let selected = |d: &Diagnostic| {
+        wanted.is_empty()
+            || d.span
                 .as_ref()
                 .is_none_or(|s| wanted.iter().any(|w| *w == *s.file))
-        });
-        if failed.diagnostics.is_empty() {
+    };
+    let mut failed = match compile(&inputs, &[]) {
+        Ok(compiled) => {
+            let warnings: Vec<Diagnostic> = compiled
+                .warnings
+                .into_iter()
+                .filter(|d| selected(d))
+                .collect();
             if format == DiagFormat::Json {
-                println!("[]");
+                print!("{}", report::to_json(&warnings, &compiled.sources));
+            } else {
+                out.warnings(&warnings, &compiled.sources);
+                out.info("envc: inputs are valid");
+            }
+            return Ok(());
+        }
+        Err(failed) => failed,
+    };
+    if !files.is_empty() {
+        failed.diagnostics.retain(|d| selected(d));
+        if failed.diagnostics.iter().all(|d| !d.is_error()) {
+            match format {
+                DiagFormat::Json => {
+                    print!("{}", report::to_json(&failed.diagnostics, &failed.sources))
+                }
+                DiagFormat::Human => out.warnings(&failed.diagnostics, &failed.sources),
             }
             return Ok(());
         }

@@ -48,7 +48,9 @@ pub fn family(runtime: &str) -> Family {
 pub fn split_handler(family: Family, handler: &str) -> Option<(String, String)> {
     let (file, function) = handler.rsplit_once('.')?;
     let ident = |s: &str| {
-        s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        s.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
     };
     let path_ok = |s: &str, sep: char| !s.is_empty() && s.split(sep).all(ident);

@@ -171,7 +171,9 @@ pub struct EnvironmentFile {
 }
 
 /// What an environment can adopt (import into its state) on its next apply.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Adopt {
     /// The Lambda functions `<prefix>-<env>-<function>`, deployed before envc created them.
