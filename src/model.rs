@@ -844,7 +844,8 @@ impl Environment {
                                 } else {
                                     schema::Tracing::PassThrough
                                 }),
-                                environment: Some(f.environment.clone()),
+                                environment: (!f.environment.is_empty())
+                                    .then(|| f.environment.clone()),
                             },
                         )
                     })

@@ -6,7 +6,6 @@
 //! without them it fails, unless `ENVC_SKIP_TERRAFORM=1` opts out (printed).
 
 use std::fs;
-use std::path::Path;
 
 use serde_json::Value;
 
