@@ -97,6 +97,7 @@ resource "aws_kms_key" "failover" {
   description = "{{ project.name | in_string }} ${var.env_name}: replica tables and replica buckets"
   enable_key_rotation = true
   deletion_window_in_days = 30
+  multi_region = false
   policy = local.failover_policy
 }
 

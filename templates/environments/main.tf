@@ -156,6 +156,8 @@ module "api_gateway" {
   name_prefix = local.name_prefix
   api_name = local.api_name
   stage_name = local.api_stage_name
+  region = var.region
+  account_id = var.account_id
   kms_key_arn = aws_kms_key.main.arn
   log_retention_days = var.log_retention_days
 {% if project.api.authorized %}
@@ -165,18 +167,12 @@ module "api_gateway" {
   waf_log_group_arn = module.cloudwatch.api_waf_log_group_arn
   xray_tracing = var.xray_tracing
   detailed_metrics = var.detailed_metrics
-{% for f in project.api.functions %}
-  {{ f.id | ident }}_function_arn = module.lambda.{{ f.id | ident }}_function_arn
-  {{ f.id | ident }}_invoke_arn = module.lambda.{{ f.id | ident }}_invoke_arn
-{% endfor %}
-{% if env.owns_account_settings %}
 
-  # Stages log through the account setting, which must name the role first.
-  depends_on = [module.account]
-{% else %}
+  # The integrations invoke the lambda module's functions, which must exist
+  # before their permissions.{% if env.owns_account_settings %} Stages log through the account setting, which
+  # must name the role first.{% else %} Stages log through the account setting, owned
+  # by another environment of this account and region: apply that one first.{% endif %}
 
-  # Stages log through the account setting, owned by another environment of
-  # this account and region: apply that environment first.
-{% endif %}
+  depends_on = [{% if env.owns_account_settings %}module.account, {% endif %}module.lambda]
 }
 {% endif %}

@@ -29,6 +29,21 @@ variable "stage_name" {
   }
 }
 
+variable "region" {
+  description = "Region of the API and of the Lambda functions it invokes."
+  type = string
+}
+
+variable "account_id" {
+  description = "AWS account ID of the Lambda functions the API invokes."
+  type = string
+
+  validation {
+    condition = can(regex("^[0-9]{12}$", var.account_id))
+    error_message = "account_id must be 12 digits."
+  }
+}
+
 variable "kms_key_arn" {
   description = "ARN of the environment's customer-managed KMS key (the execution log group)."
   type = string
@@ -43,18 +58,6 @@ variable "log_retention_days" {
     error_message = "log_retention_days must be one of CloudWatch Logs' allowed retention values."
   }
 }
-{% for f in project.api.functions %}
-
-variable "{{ f.id | ident }}_function_arn" {
-  description = "ARN of the {{ f.name | in_string }} function (lambda module)."
-  type = string
-}
-
-variable "{{ f.id | ident }}_invoke_arn" {
-  description = "Invoke ARN of the {{ f.name | in_string }} function (lambda module)."
-  type = string
-}
-{% endfor %}
 {% if project.api.authorized %}
 
 variable "user_pool_arn" {

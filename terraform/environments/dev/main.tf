@@ -145,29 +145,21 @@ module "account" {
 module "api_gateway" {
   source = "../../modules/api-gateway"
 
-  name_prefix                  = local.name_prefix
-  api_name                     = local.api_name
-  stage_name                   = local.api_stage_name
-  kms_key_arn                  = aws_kms_key.main.arn
-  log_retention_days           = var.log_retention_days
-  user_pool_arn                = module.cognito.user_pool_arn
-  access_log_group_arn         = module.cloudwatch.api_access_log_group_arn
-  waf_log_group_arn            = module.cloudwatch.api_waf_log_group_arn
-  xray_tracing                 = var.xray_tracing
-  detailed_metrics             = var.detailed_metrics
-  assignments_api_function_arn = module.lambda.assignments_api_function_arn
-  assignments_api_invoke_arn   = module.lambda.assignments_api_invoke_arn
-  audit_export_function_arn    = module.lambda.audit_export_function_arn
-  audit_export_invoke_arn      = module.lambda.audit_export_invoke_arn
-  authenticate_function_arn    = module.lambda.authenticate_function_arn
-  authenticate_invoke_arn      = module.lambda.authenticate_invoke_arn
-  authorizer_function_arn      = module.lambda.authorizer_function_arn
-  authorizer_invoke_arn        = module.lambda.authorizer_invoke_arn
-  roles_api_function_arn       = module.lambda.roles_api_function_arn
-  roles_api_invoke_arn         = module.lambda.roles_api_invoke_arn
-  users_api_function_arn       = module.lambda.users_api_function_arn
-  users_api_invoke_arn         = module.lambda.users_api_invoke_arn
+  name_prefix          = local.name_prefix
+  api_name             = local.api_name
+  stage_name           = local.api_stage_name
+  region               = var.region
+  account_id           = var.account_id
+  kms_key_arn          = aws_kms_key.main.arn
+  log_retention_days   = var.log_retention_days
+  user_pool_arn        = module.cognito.user_pool_arn
+  access_log_group_arn = module.cloudwatch.api_access_log_group_arn
+  waf_log_group_arn    = module.cloudwatch.api_waf_log_group_arn
+  xray_tracing         = var.xray_tracing
+  detailed_metrics     = var.detailed_metrics
 
-  # Stages log through the account setting, which must name the role first.
-  depends_on = [module.account]
+  # The integrations invoke the lambda module's functions, which must exist
+  # before their permissions. Stages log through the account setting, which
+  # must name the role first.
+  depends_on = [module.account, module.lambda]
 }

@@ -30,6 +30,21 @@ variable "stage_name" {
   }
 }
 
+variable "region" {
+  description = "Region of the API and of the Lambda functions it invokes."
+  type        = string
+}
+
+variable "account_id" {
+  description = "AWS account ID of the Lambda functions the API invokes."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.account_id))
+    error_message = "account_id must be 12 digits."
+  }
+}
+
 variable "kms_key_arn" {
   description = "ARN of the environment's customer-managed KMS key (the execution log group)."
   type        = string
@@ -43,66 +58,6 @@ variable "log_retention_days" {
     condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
     error_message = "log_retention_days must be one of CloudWatch Logs' allowed retention values."
   }
-}
-
-variable "assignments_api_function_arn" {
-  description = "ARN of the assignments-api function (lambda module)."
-  type        = string
-}
-
-variable "assignments_api_invoke_arn" {
-  description = "Invoke ARN of the assignments-api function (lambda module)."
-  type        = string
-}
-
-variable "audit_export_function_arn" {
-  description = "ARN of the audit-export function (lambda module)."
-  type        = string
-}
-
-variable "audit_export_invoke_arn" {
-  description = "Invoke ARN of the audit-export function (lambda module)."
-  type        = string
-}
-
-variable "authenticate_function_arn" {
-  description = "ARN of the authenticate function (lambda module)."
-  type        = string
-}
-
-variable "authenticate_invoke_arn" {
-  description = "Invoke ARN of the authenticate function (lambda module)."
-  type        = string
-}
-
-variable "authorizer_function_arn" {
-  description = "ARN of the authorizer function (lambda module)."
-  type        = string
-}
-
-variable "authorizer_invoke_arn" {
-  description = "Invoke ARN of the authorizer function (lambda module)."
-  type        = string
-}
-
-variable "roles_api_function_arn" {
-  description = "ARN of the roles-api function (lambda module)."
-  type        = string
-}
-
-variable "roles_api_invoke_arn" {
-  description = "Invoke ARN of the roles-api function (lambda module)."
-  type        = string
-}
-
-variable "users_api_function_arn" {
-  description = "ARN of the users-api function (lambda module)."
-  type        = string
-}
-
-variable "users_api_invoke_arn" {
-  description = "Invoke ARN of the users-api function (lambda module)."
-  type        = string
 }
 
 variable "user_pool_arn" {
