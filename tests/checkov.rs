@@ -185,7 +185,11 @@ fn example_roots_meet_the_security_baseline() {
                 ));
             }
         }
-        for c in report["results"]["skipped_checks"].as_array().into_iter().flatten() {
+        for c in report["results"]["skipped_checks"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
             let id = c["check_id"].as_str().unwrap_or_default();
             let resource = c["resource"].as_str().unwrap_or_default();
             if !INLINE_SKIPS.contains(&id) {
@@ -198,7 +202,8 @@ fn example_roots_meet_the_security_baseline() {
                 problems.push(format!("{env}: skip {id} on {resource} gives no reason"));
             }
         }
-        let mut evaluated: std::collections::BTreeMap<String, BTreeSet<String>> = Default::default();
+        let mut evaluated: std::collections::BTreeMap<String, BTreeSet<String>> =
+            Default::default();
         for kind in ["passed_checks", "failed_checks", "skipped_checks"] {
             for (id, resource) in ids(report, kind) {
                 evaluated.entry(resource).or_default().insert(id);
