@@ -1,6 +1,7 @@
 //! Shared helpers of the integration tests.
 #![allow(dead_code)]
 
+pub mod moto;
 pub mod terraform;
 pub mod tools;
 
