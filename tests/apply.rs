@@ -615,6 +615,9 @@ fn upgrade_root(
         "{root}: the functions are imported, not created"
     );
     let mut counts = BTreeMap::new();
+    for c in changes.iter().filter(|c| c.actions == ["update"] && !c.importing) {
+        eprintln!("upgrade: {root}: updates {} {:?}", c.address, c.attributes);
+    }
     for c in &changes {
         let kind = if c.importing {
             "import"

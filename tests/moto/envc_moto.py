@@ -7,6 +7,7 @@ patches change moto's behaviour only where it departs from AWS's.
 Usage: python envc_moto.py [moto_server arguments]
 """
 
+import copy
 import json
 import sys
 
@@ -67,8 +68,11 @@ def _bucket_policies_see_tls():
 
 @patch(
     "kms-replicate-key",
-    "ReplicateKey ignores Policy, Description and Tags (the replica copies the primary's), "
-    "so the AWS provider waits forever for the replica to match its configuration",
+    "ReplicateKey ignores Policy, Description and Tags (the replica is a shallow copy of the "
+    "primary), so the AWS provider waits forever for the replica to match its configuration; "
+    "the copy also shares the primary's aliases (an alias of the same name in the replica's "
+    "region is refused as existing) and its multi-Region configuration (describing the replica "
+    "turns the primary into a REPLICA)",
 )
 def _replicate_key_honours_parameters():
     def replicate_key(self):
@@ -78,6 +82,9 @@ def _replicate_key_honours_parameters():
         replica = self.kms_backend.replicate_key(key_id, replica_region)
         target = kms_models.kms_backends[self.current_account][replica_region]
         # moto's replica is a shallow copy of the primary: give it its own attributes.
+        replica.aliases = {}
+        replica.multi_region_configuration = copy.deepcopy(replica.multi_region_configuration)
+        replica.multi_region_configuration["MultiRegionKeyType"] = "REPLICA"
         policy = self._get_param("Policy")
         if policy:
             replica.policy = policy
