@@ -14,8 +14,9 @@
 //!   a replacement by nature, is planned as one and envc warns of it.
 //! - `upgrading_from_the_previous_envc_destroys_nothing`: every root of the tree as
 //!   committed before this version of envc (`PREVIOUS`) applied, then the new tree
-//!   planned against that state: nothing stateful replaced or deleted, and the
-//!   functions the previous tree expected to exist are imported (`adopt "functions"`).
+//!   planned against that state: nothing stateful replaced or deleted, and what the
+//!   previous tree left outside Terraform is imported (`adopt`): the functions it
+//!   expected to exist, and the stage's execution log group API Gateway created.
 //!
 //! The test's copy of a tree is pointed at moto by override files, with the shims
 //! and moto patches that `common::moto` lists (printed by each test). Needs
@@ -101,7 +102,10 @@ fn init_with_s3_backend(python: &Path, m: &Moto, tree: &Path, root: &str) -> Pat
         python,
         "state",
         &setting(&backend, "region"),
-        &[&setting(&backend, "bucket"), &setting(&backend, "kms_key_id")],
+        &[
+            &setting(&backend, "bucket"),
+            &setting(&backend, "kms_key_id"),
+        ],
     );
     let config = moto::backend_config(&dir, &m.endpoint());
     moto::must_timed(
@@ -127,7 +131,10 @@ struct Times {
 }
 
 fn apply_replan_destroy(python: &Path, built: &Path, root: &'static str) -> Times {
-    let tfvars = built.join("environments").join(root).join("terraform.tfvars");
+    let tfvars = built
+        .join("environments")
+        .join(root)
+        .join("terraform.tfvars");
     let m = Moto::start(python, &setting(&tfvars, "account_id"));
     let tmp = tempfile::tempdir().unwrap();
     let tree = tmp.path().join("terraform");
@@ -146,7 +153,10 @@ fn apply_replan_destroy(python: &Path, built: &Path, root: &'static str) -> Time
         .and_then(|r| r.split(' ').next())
         .and_then(|n| n.parse().ok())
         .unwrap_or(0);
-    assert!(resources > 100, "{root}: applied only {resources} resources");
+    assert!(
+        resources > 100,
+        "{root}: applied only {resources} resources"
+    );
     // The state is in the root's S3 backend on moto, locked with S3's lock file.
     let listed = moto::must_timed(&dir, &["state", "list"], PLAN_LIMIT, &m).0;
     assert_eq!(listed.lines().count(), resources, "{root}: state list");
@@ -260,7 +270,10 @@ const TOGGLES: &[Toggle] = &[
                 "detailed-metrics #true",
             )
         },
-        expect: ("module.api_gateway.aws_api_gateway_method_settings.all", "update"),
+        expect: (
+            "module.api_gateway.aws_api_gateway_method_settings.all",
+            "update",
+        ),
     },
     Toggle {
         name: "advanced security",
@@ -287,7 +300,10 @@ const TOGGLES: &[Toggle] = &[
     Toggle {
         name: "log retention",
         edit: |p| append(&p.join("environments/dev.kdl"), "log-retention-days 90\n"),
-        expect: ("module.cloudwatch.aws_cloudwatch_log_group.users_api", "update"),
+        expect: (
+            "module.cloudwatch.aws_cloudwatch_log_group.users_api",
+            "update",
+        ),
     },
     Toggle {
         name: "a new table",
@@ -319,7 +335,10 @@ const TOGGLES: &[Toggle] = &[
                 "    route \"POST /authorize\" function=\"authorizer\"\n    route \"GET /roles/{role_id}/users\" function=\"assignments-api\"",
             )
         },
-        expect: ("module.api_gateway.aws_api_gateway_method.get_roles_role_id_users", "create"),
+        expect: (
+            "module.api_gateway.aws_api_gateway_method.get_roles_role_id_users",
+            "create",
+        ),
     },
     Toggle {
         name: "a flag",
@@ -350,7 +369,10 @@ const TOGGLES: &[Toggle] = &[
                 "bucket \"audit\" {\n    object-lock mode=\"GOVERNANCE\" days=30\n}\n",
             )
         },
-        expect: ("module.s3_audit.aws_s3_bucket_object_lock_configuration.audit[0]", "create"),
+        expect: (
+            "module.s3_audit.aws_s3_bucket_object_lock_configuration.audit[0]",
+            "create",
+        ),
     },
     Toggle {
         name: "function memory",
@@ -375,7 +397,10 @@ fn plan_edit(
     let tmp = tempfile::tempdir().unwrap();
     let project = tmp.path();
     fs::copy(base_project.join("envc.kdl"), project.join("envc.kdl")).unwrap();
-    copy_dir(&base_project.join("environments"), &project.join("environments"));
+    copy_dir(
+        &base_project.join("environments"),
+        &project.join("environments"),
+    );
     // The tree as applied, so that `envc build` compares with it and warns.
     copy_dir(base_tree, &project.join("terraform"));
     edit_fn(project);
@@ -395,7 +420,7 @@ fn plan_edit(
         PLAN_LIMIT,
         m,
     );
-    moto::must_timed(
+    let (plan, _) = moto::must_timed(
         &dir,
         &[
             "plan",
@@ -403,12 +428,12 @@ fn plan_edit(
             "-no-color",
             "-lock=false",
             "-refresh=false",
-            "-out=toggle",
+            "-json",
         ],
         PLAN_LIMIT,
         m,
     );
-    (moto::changes(&show(&dir, "toggle", m)), warnings)
+    (moto::planned_changes(&plan), warnings)
 }
 
 #[test]
@@ -419,7 +444,10 @@ fn toggles_replace_no_stateful_resource() {
     build(base.path());
     let base_tree = base.path().join("terraform");
     let dev = base_tree.join("environments/dev");
-    let m = Moto::start(&python, &setting(&dev.join("terraform.tfvars"), "account_id"));
+    let m = Moto::start(
+        &python,
+        &setting(&dev.join("terraform.tfvars"), "account_id"),
+    );
     // The applied copy: apply with the shims, keep a clean copy to rebuild over.
     let applied = tempfile::tempdir().unwrap();
     let applied_tree = applied.path().join("terraform");
@@ -570,12 +598,35 @@ fn upgrade_root(
     copy_dir(old, &old_tree);
     moto::prepare(&old_tree, root, &m.endpoint(), true, true, false);
     let old_dir = old_tree.join("environments").join(root);
-    moto::must_timed(&old_dir, &["init", "-input=false", "-no-color"], PLAN_LIMIT, &m);
+    moto::must_timed(
+        &old_dir,
+        &["init", "-input=false", "-no-color"],
+        PLAN_LIMIT,
+        &m,
+    );
     let (_, apply) = moto::must_timed(
         &old_dir,
         &["apply", "-auto-approve", "-input=false", "-no-color"],
         APPLY_LIMIT,
         &m,
+    );
+    // Traffic on the API made API Gateway create the stage's execution log group.
+    let state: Value =
+        serde_json::from_str(&fs::read_to_string(old_dir.join("terraform.tfstate")).unwrap())
+            .unwrap();
+    let api_id = state["resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["module"] == "module.api_gateway" && r["type"] == "aws_api_gateway_rest_api")
+        .and_then(|r| r["instances"][0]["attributes"]["id"].as_str())
+        .expect("the previous tree's REST API")
+        .to_string();
+    m.bootstrap(
+        python,
+        "log-group",
+        &region,
+        &[&format!("API-Gateway-Execution-Logs_{api_id}/v1")],
     );
 
     // The new tree, with the previous state: same shims, local backend.
@@ -588,7 +639,12 @@ fn upgrade_root(
         new_dir.join("terraform.tfstate"),
     )
     .unwrap();
-    moto::must_timed(&new_dir, &["init", "-input=false", "-no-color"], PLAN_LIMIT, &m);
+    moto::must_timed(
+        &new_dir,
+        &["init", "-input=false", "-no-color"],
+        PLAN_LIMIT,
+        &m,
+    );
     let (_, plan) = moto::must_timed(
         &new_dir,
         &["plan", "-input=false", "-no-color", "-out=upgrade"],
@@ -614,8 +670,18 @@ fn upgrade_root(
         (6, 0),
         "{root}: the functions are imported, not created"
     );
+    assert!(
+        changes
+            .iter()
+            .any(|c| c.importing
+                && c.address == "module.api_gateway.aws_cloudwatch_log_group.execution"),
+        "{root}: the execution log group API Gateway created is imported"
+    );
     let mut counts = BTreeMap::new();
-    for c in changes.iter().filter(|c| c.actions == ["update"] && !c.importing) {
+    for c in changes
+        .iter()
+        .filter(|c| c.actions == ["update"] && !c.importing)
+    {
         eprintln!("upgrade: {root}: updates {} {:?}", c.address, c.attributes);
     }
     for c in &changes {
@@ -649,7 +715,7 @@ fn upgrading_from_the_previous_envc_destroys_nothing() {
     for root in ROOTS {
         append(
             &p.path().join("environments").join(format!("{root}.kdl")),
-            "adopt \"functions\"\n",
+            "adopt \"functions\" \"api-execution-log-group\"\n",
         );
     }
     let warnings = build(p.path());

@@ -141,12 +141,17 @@ pub fn print_workarounds(python: &Path, what: &str) {
     for (name, why) in SHIMS {
         eprintln!("  shim  {name}: {why}");
     }
-    eprintln!("  setting deletion_protection = false (zz_moto.auto.tfvars): so that destroy can delete");
+    eprintln!(
+        "  setting deletion_protection = false (zz_moto.auto.tfvars): so that destroy can delete"
+    );
     for (name, why) in patches(python) {
         eprintln!("  patch {name}: {why}");
     }
     for (ty, attrs, why) in READ_BACK {
-        eprintln!("  tolerated in a second plan: {ty}.{} ({why})", attrs.join(", "));
+        eprintln!(
+            "  tolerated in a second plan: {ty}.{} ({why})",
+            attrs.join(", ")
+        );
     }
 }
 
@@ -171,7 +176,9 @@ fn answers(port: u16) -> bool {
         return false;
     };
     let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-    if s.write_all(b"GET /moto-api/ HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").is_err() {
+    if s.write_all(b"GET /moto-api/ HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+        .is_err()
+    {
         return false;
     }
     let mut head = [0u8; 12];
@@ -304,7 +311,11 @@ pub fn prepare(
     let replicates = providers.contains("alias");
     for line in providers.lines() {
         if let Some(alias) = line.trim().strip_prefix("alias") {
-            let alias = alias.trim().trim_start_matches('=').trim().trim_matches('"');
+            let alias = alias
+                .trim()
+                .trim_start_matches('=')
+                .trim()
+                .trim_matches('"');
             text.push_str(&format!(
                 "\nprovider \"aws\" {{\n  alias = \"{alias}\"\n{settings}}}\n"
             ));
@@ -405,7 +416,9 @@ pub fn must_timed(dir: &Path, args: &[&str], limit: Duration, moto: &Moto) -> (S
 
 fn tail(s: &str) -> &str {
     let from = s.len().saturating_sub(8000);
-    let from = (from..s.len()).find(|i| s.is_char_boundary(*i)).unwrap_or(0);
+    let from = (from..s.len())
+        .find(|i| s.is_char_boundary(*i))
+        .unwrap_or(0);
     &s[from..]
 }
 
@@ -465,6 +478,38 @@ pub fn changes(plan: &Value) -> Vec<Change> {
                 importing,
             })
         })
+        .collect()
+}
+
+/// The changes of `terraform plan -json` output (its `planned_change` messages):
+/// addresses, types and actions, without the attributes (no `terraform show` needed).
+pub fn planned_changes(json_lines: &str) -> Vec<Change> {
+    json_lines
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|m| m["type"] == "planned_change")
+        .map(|m| {
+            let change = &m["change"];
+            let action = change["action"].as_str().unwrap_or_default();
+            let actions = match action {
+                "replace" => vec!["delete".to_string(), "create".to_string()],
+                other => vec![other.to_string()],
+            };
+            Change {
+                address: change["resource"]["addr"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                ty: change["resource"]["resource_type"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                actions,
+                attributes: Vec::new(),
+                importing: action == "import" || !change["importing"].is_null(),
+            }
+        })
+        .filter(|c| c.actions != ["noop"] && c.actions != ["no-op"] && c.actions != ["move"])
         .collect()
 }
 

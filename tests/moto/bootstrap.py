@@ -7,6 +7,9 @@
   bootstrap.py functions ENDPOINT REGION NAME...
       Lambda functions deployed by a pipeline before envc created them (the
       upgrade test: a tree of an earlier envc expected them to exist).
+  bootstrap.py log-group ENDPOINT REGION NAME
+      A log group created outside Terraform, without retention or key, as
+      API Gateway creates a stage's execution log group on its first request.
 """
 
 import io
@@ -57,11 +60,17 @@ def functions(endpoint, region, names):
         )
 
 
+def log_group(endpoint, region, name):
+    client("logs", endpoint, region).create_log_group(logGroupName=name)
+
+
 if __name__ == "__main__":
     what, endpoint, region, *rest = sys.argv[1:]
     if what == "state":
         state(endpoint, region, *rest)
     elif what == "functions":
         functions(endpoint, region, rest)
+    elif what == "log-group":
+        log_group(endpoint, region, *rest)
     else:
         sys.exit(f"unknown bootstrap {what}")
