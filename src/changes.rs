@@ -505,3 +505,128 @@ pub fn warnings(
     out.sort_by(|a, b| a.span.cmp(&b.span).then_with(|| a.message.cmp(&b.message)));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Inputs, compile};
+
+    const PROJECT: &str = "project \"shop\"\nprefix \"sh\"\n\
+        table \"orders\" hash-key=\"id\" {\n    attribute \"id\" type=\"S\"\n}\n\
+        table \"carts\" hash-key=\"id\" {\n    attribute \"id\" type=\"S\"\n}\n\
+        bucket \"audit\" {\n    warm-after-days 30\n    cold-after-days 60\n    archive-after-days 150\n    expire-after-days 400\n}\n";
+    const DEV: &str = "tier \"DEV\"\nregion \"eu-west-1\"\naccount-id \"111111111111\"\nflags {\n    beta #true\n}\n";
+
+    fn compiled(project: &str, dev: &str) -> Compiled {
+        let mut files = BTreeMap::new();
+        files.insert("envc.kdl".to_string(), project.as_bytes().to_vec());
+        files.insert("environments/dev.kdl".to_string(), dev.as_bytes().to_vec());
+        compile(&Inputs::from_files(files), &[]).expect("compiles")
+    }
+
+    /// The codes and messages of the warnings of going from (project, dev) `a` to `b`.
+    fn warned(a: (&str, &str), b: (&str, &str)) -> Vec<(&'static str, String)> {
+        let before = compiled(a.0, a.1);
+        let after = compiled(b.0, b.1);
+        warnings(&before.files, &after.files, &after)
+            .into_iter()
+            .map(|d| (d.code, d.message))
+            .collect()
+    }
+
+    #[test]
+    fn nothing_changes_nothing_warns() {
+        assert_eq!(warned((PROJECT, DEV), (PROJECT, DEV)), vec![]);
+    }
+
+    #[test]
+    fn stateful_replacements_and_deletions_are_named() {
+        for (project, dev, code, names) in [
+            (
+                PROJECT.replace(
+                    "table \"carts\" hash-key=\"id\" {\n    attribute \"id\" type=\"S\"\n}\n",
+                    "",
+                ),
+                DEV.to_string(),
+                "envc::changes::destroy",
+                "module.dynamodb.aws_dynamodb_table.carts",
+            ),
+            (
+                PROJECT.replace(
+                    "table \"orders\" hash-key=\"id\" {\n    attribute \"id\" type=\"S\"\n}",
+                    "table \"orders\" hash-key=\"key\" {\n    attribute \"key\" type=\"S\"\n}",
+                ),
+                DEV.to_string(),
+                "envc::changes::replace",
+                "module.dynamodb.aws_dynamodb_table.orders",
+            ),
+            (
+                PROJECT.to_string(),
+                DEV.replace("eu-west-1", "eu-west-2"),
+                "envc::changes::replace-all",
+                "`region`",
+            ),
+            (
+                PROJECT.replace("prefix \"sh\"", "prefix \"sp\""),
+                DEV.to_string(),
+                "envc::changes::replace-all",
+                "name prefix",
+            ),
+            (
+                PROJECT.to_string(),
+                DEV.replace("    beta #true\n", "    gamma #true\n"),
+                "envc::changes::destroy",
+                "flag `beta`",
+            ),
+            (
+                PROJECT.to_string(),
+                format!("{DEV}bucket \"audit\" {{\n    object-lock #true\n}}\n"),
+                "envc::changes::object-lock",
+                "bucket `audit`",
+            ),
+        ] {
+            let got = warned((PROJECT, DEV), (&project, &dev));
+            assert!(
+                got.iter().any(|(c, m)| *c == code && m.contains(names)),
+                "{code} naming {names}: {got:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn toggles_do_not_warn() {
+        for dev in [
+            DEV.replace("region \"eu-west-1\"", "region \"eu-west-1\"\ncross-region-replication #true\nfailover-region \"eu-central-1\""),
+            format!("{DEV}features {{\n    xray-tracing #true\n    deletion-protection #true\n}}\nlog-retention-days 90\n"),
+        ] {
+            assert_eq!(warned((PROJECT, DEV), (PROJECT, &dev)), vec![], "{dev}");
+        }
+    }
+
+    #[test]
+    fn moved_blocks_and_ignored_changes_account_for_resources() {
+        let before = "resource \"aws_kms_replica_key\" \"failover\" {\n  primary_key_arn = aws_kms_key.main.arn\n}\n\
+                      resource \"aws_kms_key\" \"main\" {\n  multi_region = var.cross_region_replication\n}\n";
+        let after = "resource \"aws_kms_key\" \"failover2\" {\n}\n\
+                     moved {\n  from = aws_kms_replica_key.failover\n  to = aws_kms_key.failover2[0]\n}\n\
+                     resource \"aws_kms_key\" \"main\" {\n  multi_region = false\n\n  lifecycle {\n    ignore_changes = [multi_region]\n  }\n}\n";
+        let c = compiled(PROJECT, DEV);
+        let tree =
+            |t: &str| BTreeMap::from([("environments/dev/kms.tf".to_string(), t.to_string())]);
+        assert_eq!(warnings(&tree(before), &tree(after), &c), vec![]);
+        // Without them: the key flips multi_region (a replacement), the replica key goes.
+        let bare = after.replace(
+            "  lifecycle {\n    ignore_changes = [multi_region]\n  }\n",
+            "",
+        );
+        let bare = bare.replace(
+            "moved {\n  from = aws_kms_replica_key.failover\n  to = aws_kms_key.failover2[0]\n}\n",
+            "",
+        );
+        let codes: Vec<&str> = warnings(&tree(before), &tree(&bare), &c)
+            .iter()
+            .map(|d| d.code)
+            .collect();
+        assert_eq!(codes, ["envc::changes::destroy", "envc::changes::replace"]);
+    }
+}

@@ -213,14 +213,14 @@ fn every_example_root_applies_replans_and_destroys() {
             .collect()
     });
     for t in &times {
-        eprintln!(
+        report(&format!(
             "apply: {}: {} resources; apply {:.0} s, re-plan {:.0} s, destroy {:.0} s",
             t.root,
             t.resources,
             t.apply.as_secs_f64(),
             t.replan.as_secs_f64(),
             t.destroy.as_secs_f64()
-        );
+        ));
     }
 }
 
@@ -459,7 +459,10 @@ fn toggles_replace_no_stateful_resource() {
         APPLY_LIMIT,
         &m,
     );
-    eprintln!("toggles: dev applied in {:.0} s", took.as_secs_f64());
+    report(&format!(
+        "toggles: dev applied in {:.0} s",
+        took.as_secs_f64()
+    ));
 
     let started = std::time::Instant::now();
     let mut problems = Vec::new();
@@ -484,12 +487,12 @@ fn toggles_replace_no_stateful_resource() {
             let found = changes
                 .iter()
                 .any(|c| c.address.ends_with(address) && c.actions.iter().any(|a| a == action));
-            eprintln!(
+            report(&format!(
                 "toggles: {}: {} changes, {} replacing or deleting a stateful resource",
                 t.name,
                 changes.len(),
                 destructive.len()
-            );
+            ));
             if !destructive.is_empty() {
                 problems.push(format!("{}: {}", t.name, destructive.join(", ")));
             }
@@ -535,11 +538,11 @@ fn toggles_replace_no_stateful_resource() {
             && warnings.contains("module.dynamodb.aws_dynamodb_table.roles"),
         "envc must warn of the replacement:\n{warnings}"
     );
-    eprintln!(
+    report(&format!(
         "toggles: {} toggles and a replacement by nature planned in {:.0} s",
         TOGGLES.len(),
         started.elapsed().as_secs_f64()
-    );
+    ));
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
@@ -682,7 +685,10 @@ fn upgrade_root(
         .iter()
         .filter(|c| c.actions == ["update"] && !c.importing)
     {
-        eprintln!("upgrade: {root}: updates {} {:?}", c.address, c.attributes);
+        report(&format!(
+            "upgrade: {root}: updates {} {:?}",
+            c.address, c.attributes
+        ));
     }
     for c in &changes {
         let kind = if c.importing {
@@ -743,10 +749,10 @@ fn upgrading_from_the_previous_envc_destroys_nothing() {
             .collect()
     });
     for (root, (apply, plan, counts)) in results {
-        eprintln!(
+        report(&format!(
             "upgrade: {root}: previous tree applied in {:.0} s, new tree planned in {:.0} s: {counts:?}",
             apply.as_secs_f64(),
             plan.as_secs_f64()
-        );
+        ));
     }
 }

@@ -155,10 +155,10 @@ fn example_roots_meet_the_security_baseline() {
     let mut problems = Vec::new();
     for (env, report) in envs.iter().zip(&reports) {
         let summary = &report["summary"];
-        eprintln!(
+        common::report(&format!(
             "checkov: {env}: {} passed, {} failed, {} skipped",
             summary["passed"], summary["failed"], summary["skipped"]
-        );
+        ));
         let failed = ids(report, "failed_checks");
         let mut by_id: std::collections::BTreeMap<&str, usize> = Default::default();
         for (id, _) in &failed {
@@ -166,10 +166,10 @@ fn example_roots_meet_the_security_baseline() {
         }
         for (id, n) in by_id {
             let why = ALLOWED.iter().find(|(a, _)| *a == id).map(|(_, w)| *w);
-            eprintln!(
+            common::report(&format!(
                 "checkov:   {env} failed {id} ×{n}{}",
                 why.map(|w| format!(" (allowed: {w})")).unwrap_or_default()
-            );
+            ));
         }
         if *env == "prod" {
             if !failed.is_empty() {

@@ -165,17 +165,17 @@ fn example_roots_pass_trivy() {
         for (id, severity, _) in &failed {
             *by_id.entry((id, severity)).or_default() += 1;
         }
-        eprintln!(
+        report(&format!(
             "trivy: {env}: {passed} passed, {} failed, {} other",
             failed.len(),
             results.len() - passed - failed.len()
-        );
+        ));
         for ((id, severity), n) in &by_id {
             let why = ALLOWED.iter().find(|(a, _)| a == id).map(|(_, w)| *w);
-            eprintln!(
+            report(&format!(
                 "trivy:   {env} failed {id} ({severity}) ×{n}{}",
                 why.map(|w| format!(" (allowed: {w})")).unwrap_or_default()
-            );
+            ));
         }
         if *env == "prod" {
             if !failed.is_empty() {

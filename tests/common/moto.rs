@@ -137,21 +137,23 @@ pub fn patches(python: &Path) -> Vec<(String, String)> {
 
 /// Print the shims, the patches and the read-back artefacts once per test.
 pub fn print_workarounds(python: &Path, what: &str) {
-    eprintln!("{what}: moto {MOTO_VERSION}; the test's copy of the tree differs by:");
+    super::report(&format!(
+        "{what}: moto {MOTO_VERSION}; the test's copy of the tree differs by:"
+    ));
     for (name, why) in SHIMS {
-        eprintln!("  shim  {name}: {why}");
+        super::report(&format!("  shim  {name}: {why}"));
     }
-    eprintln!(
-        "  setting deletion_protection = false (zz_moto.auto.tfvars): so that destroy can delete"
+    super::report(
+        "  setting deletion_protection = false (zz_moto.auto.tfvars): so that destroy can delete",
     );
     for (name, why) in patches(python) {
-        eprintln!("  patch {name}: {why}");
+        super::report(&format!("  patch {name}: {why}"));
     }
     for (ty, attrs, why) in READ_BACK {
-        eprintln!(
+        super::report(&format!(
             "  tolerated in a second plan: {ty}.{} ({why})",
             attrs.join(", ")
-        );
+        ));
     }
 }
 
