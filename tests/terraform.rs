@@ -489,6 +489,11 @@ fn minimal_projects_validate_and_plan_offline() {
                     "prod",
                     "tier \"PROD\"\nregion \"eu-central-1\"\nfailover-region \"eu-west-1\"\ncross-region-replication #true\naccount-id \"222222222222\"\n",
                 ),
+                // dev's account and region: dev owns their settings, qa does not.
+                (
+                    "qa",
+                    "tier \"SIT\"\nregion \"eu-west-1\"\naccount-id \"111111111111\"\nowns-account-settings #false\n",
+                ),
             ],
         ),
     ];
@@ -543,10 +548,16 @@ fn minimal_projects_validate_and_plan_offline() {
                         "{env}"
                     );
                     assert_eq!(count("aws_kms_key"), 1 + usize::from(prod), "{env}");
+                    let owner = *env != "qa";
                     assert_eq!(
                         count("aws_iam_role"),
-                        2 + usize::from(prod),
-                        "{env}: function, API logging, replication"
+                        1 + usize::from(owner) + usize::from(prod),
+                        "{env}: function, API logging (the owner of the account settings), replication"
+                    );
+                    assert_eq!(
+                        count("aws_api_gateway_account"),
+                        usize::from(owner),
+                        "{env}: the account setting, once per account and region"
                     );
                 }
             }
