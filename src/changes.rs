@@ -309,7 +309,18 @@ pub fn warnings(
     compiled: &Compiled,
 ) -> Vec<Diagnostic> {
     let old = read(previous);
-    let new = read(current);
+    // Only directories that existed before can lose or replace something: a new
+    // environment's or module's files are not parsed (a cold build of a thousand
+    // environments would pay for it), only looked at for Object Lock below.
+    let old_scopes: BTreeSet<&str> = previous.keys().filter_map(|p| scope(p)).collect();
+    let new = read(
+        &current
+            .iter()
+            .filter(|(p, _)| scope(p).is_some_and(|s| old_scopes.contains(s)))
+            .map(|(p, t)| (p.clone(), t.clone()))
+            .collect(),
+    );
+    let changed_roots: BTreeSet<&str> = current.keys().filter_map(|p| scope(p)).collect();
     let mut out = Vec::new();
     let envs: BTreeSet<String> = compiled
         .environments
@@ -466,7 +477,7 @@ pub fn warnings(
     // Object Lock newly on (also for a root that did not exist before): it stays on.
     for env in &compiled.environments {
         let root = format!("environments/{}", env.name);
-        if !new.tfvars.contains_key(&root) {
+        if !changed_roots.contains(root.as_str()) {
             continue; // unchanged root
         }
         let before = old.tfvars.get(&root);
