@@ -19,7 +19,7 @@
 //! Unchanged files are not rewritten (their mtime stays). Emit does not
 //! compile and does not render differences: that is [`crate::diff`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -185,13 +185,14 @@ pub fn differing(
 }
 
 /// The paths whose generated text differs between `expected` and the scanned tree:
-/// changed, new, and no longer generated. Nothing is read from disk.
-pub fn changed_paths(expected: &BTreeMap<String, String>, scan: &Scan) -> Vec<String> {
+/// changed, new, and no longer generated. Nothing is read from disk; each file is
+/// hashed once, here ([`apply`] takes the answer).
+pub fn changed_paths(expected: &BTreeMap<String, String>, scan: &Scan) -> BTreeSet<String> {
     let entries: Vec<(&String, &String)> = expected.iter().collect();
     let same = crate::par_map(&entries, |(path, text)| {
         scan.files.get(*path) == Some(&digest(text.as_bytes()))
     });
-    let mut changed: Vec<String> = entries
+    let mut changed: BTreeSet<String> = entries
         .iter()
         .zip(same)
         .filter(|(_, same)| !same)
@@ -300,23 +301,20 @@ pub fn apply(
         files: existing,
         temps,
     }: Scan,
+    differing: &BTreeSet<String>,
 ) -> Result<Summary, EmitError> {
     // Temporaries of a build that was killed are ours: clear them first.
     for t in temps {
         let _ = fs::remove_file(t);
     }
-    // Which files change: hashed on both cores.
-    let entries: Vec<(&String, &String)> = files.iter().collect();
-    let same = crate::par_map(&entries, |(rel, text)| {
-        existing.get(*rel) == Some(&digest(text.as_bytes()))
-    });
+    // Which files change: `differing`, from [`changed_paths`] on the same scan.
     let mut summary = Summary::default();
     let mut changed: Vec<(&String, &String)> = Vec::new();
-    for (entry, same) in entries.into_iter().zip(same) {
-        if same {
-            summary.unchanged += 1;
-        } else {
+    for entry in files {
+        if differing.contains(entry.0) {
             changed.push(entry);
+        } else {
+            summary.unchanged += 1;
         }
     }
     // Only paths about to be written can lead through a symlink: an unchanged

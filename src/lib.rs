@@ -7,7 +7,9 @@
 //! [`model`] (defaults, names: the resolved project and environments) →
 //! [`rules`] (semantic checks) →
 //! [`render`] (templates → Terraform text, through [`format`]) →
-//! [`emit`] (write the tree) or [`diff`] (compare it).
+//! [`emit`] (write the tree) or [`diff`] (compare it). Before writing or comparing,
+//! [`changes`] reads the previous tree and warns of what an apply would replace or
+//! destroy. [`Compiled::warnings`] holds the warnings of the inputs themselves.
 //!
 //! The library does no argument parsing and no terminal output; its only file
 //! access is [`Inputs::read_dir`] (reading a project) and [`emit`] (writing a

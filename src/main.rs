@@ -312,13 +312,14 @@ fn build(cli: &Cli, out: &Out, dir: &Option<PathBuf>, envs: &[String]) -> Result
     .map_err(io_error)?;
     // What applying the new tree over the one on disk would replace, destroy or make
     // permanent: only the directories with a changed file are read again.
-    let scopes = changes::scopes(&emit::changed_paths(&compiled.files, &existing));
+    let differing = emit::changed_paths(&compiled.files, &existing);
+    let scopes = changes::scopes(&differing);
     let previous = emit::read_scanned(&target, &existing, &|p| changes::in_scopes(&scopes, p))
         .map_err(io_error)?;
     let mut warnings = compiled.warnings.clone();
     warnings.extend(changed_warnings(&previous, &scopes, &compiled));
     out.warnings(&warnings, &compiled.sources);
-    let summary = emit::apply(&target, &compiled.files, existing).map_err(io_error)?;
+    let summary = emit::apply(&target, &compiled.files, existing, &differing).map_err(io_error)?;
     out.info(format!(
         "envc: {} written, {} unchanged, {} removed ({})",
         summary.written.len(),
