@@ -80,6 +80,8 @@ pub struct Function {
     pub description: String,
     pub tables: Vec<Grant>,
     pub buckets: Vec<Grant>,
+    /// The Lambda function's description: the project's, else `<name> of <project>`.
+    pub function_description: String,
     /// Lambda runtime identifier: `python3.12`.
     pub runtime: String,
     pub handler: String,
@@ -291,6 +293,10 @@ pub fn resolve_project(p: &ProjectFile) -> Project {
                         .unwrap_or_else(|| format!("service role of {name}")),
                     tables: grants(&f.table),
                     buckets: grants(&f.bucket),
+                    function_description: f
+                        .description
+                        .clone()
+                        .unwrap_or_else(|| format!("{name} of {}", p.project)),
                     placeholder: placeholder::package(name, &runtime, &f.handler),
                     runtime,
                     handler: f.handler.clone(),

@@ -22,7 +22,7 @@ resource "aws_lambda_function" "{{ f.id | ident }}" {
   # checkov:skip=CKV_AWS_115: reserved concurrency is unset unless envc.kdl or the environment sets reserved-concurrency: a new account's concurrency quota refuses any reservation
 {% endif %}
   function_name = "${var.name_prefix}-{{ f.name | in_string }}"
-  description = {{ f.description }}
+  description = {{ f.function_description }}
   role = var.{{ f.id | ident }}_role_arn
   runtime = {{ f.runtime }}
   handler = {{ f.handler }}
