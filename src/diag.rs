@@ -83,6 +83,16 @@ impl Diagnostic {
             suggestion: None,
         }
     }
+    /// A warning: reported, but the command still does its work.
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, message)
+        }
+    }
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
     pub fn at(mut self, span: Span) -> Self {
         self.span = Some(span);
         self

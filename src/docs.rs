@@ -137,6 +137,17 @@ fn closing(lines: &[&str], i: usize) -> usize {
 
 /// The value of an attribute's source (`name = expr`), evaluated with `vars` and `locals`.
 fn evaluate(source: &str, ctx: &Scope) -> Result<hcl::Value, String> {
+    evaluate_with(source, ctx, &hcl::Map::new())
+}
+
+/// [`evaluate`], where `resources` holds the literal attributes of the resource
+/// blocks beside the expression (`aws_kms_key` → `main` → `multi_region`), which
+/// Terraform knows before apply.
+fn evaluate_with(
+    source: &str,
+    ctx: &Scope,
+    resources: &hcl::Map<String, hcl::Value>,
+) -> Result<hcl::Value, String> {
     if let Some(v) = simple(source, ctx) {
         return v;
     }
@@ -145,7 +156,8 @@ fn evaluate(source: &str, ctx: &Scope) -> Result<hcl::Value, String> {
     let expr = source.split_once('=').map_or(source, |(_, e)| e);
     if expr.contains("module.")
         || expr.contains("jsonencode(")
-        || expr.trim_start().starts_with("aws_")
+        || (expr.trim_start().starts_with("aws_")
+            && !resources.keys().any(|ty| expr.trim_start().starts_with(ty.as_str())))
     {
         return Err("not known before apply".into());
     }
@@ -170,6 +182,9 @@ fn evaluate(source: &str, ctx: &Scope) -> Result<hcl::Value, String> {
                 .collect(),
         ),
     );
+    for (ty, blocks) in resources {
+        c.declare_var(ty.as_str(), blocks.clone());
+    }
     c.declare_func(
         "toset",
         hcl::eval::FuncDef::builder()
@@ -185,6 +200,31 @@ fn evaluate(source: &str, ctx: &Scope) -> Result<hcl::Value, String> {
                     .find(|v| !v.is_null())
                     .cloned()
                     .ok_or_else(|| "no non-null argument".to_string())
+            }),
+    );
+    c.declare_func(
+        "lookup",
+        hcl::eval::FuncDef::builder()
+            .params([
+                hcl::eval::ParamType::Any,
+                hcl::eval::ParamType::String,
+                hcl::eval::ParamType::Any,
+            ])
+            .build(|args| match (&args[0], &args[1]) {
+                (hcl::Value::Object(map), hcl::Value::String(key)) => {
+                    Ok(map.get(key).cloned().unwrap_or_else(|| args[2].clone()))
+                }
+                (hcl::Value::Null, _) => Ok(args[2].clone()),
+                _ => Err("lookup takes a map and a key".to_string()),
+            }),
+    );
+    c.declare_func(
+        "contains",
+        hcl::eval::FuncDef::builder()
+            .params([hcl::eval::ParamType::Any, hcl::eval::ParamType::Any])
+            .build(|args| match &args[0] {
+                hcl::Value::Array(items) => Ok(hcl::Value::Bool(items.contains(&args[1]))),
+                _ => Err("contains takes a list".to_string()),
             }),
     );
     hcl::eval::Evaluate::evaluate(attr.expr(), &c).map_err(|e| e.to_string())
@@ -396,6 +436,34 @@ fn directory(files: &BTreeMap<String, String>, dir: &str) -> Vec<(String, Vec<It
         .collect()
 }
 
+/// The attributes of the resource blocks in `dir` whose value is a literal, by type
+/// and name: what a `count` may read of another resource before apply.
+fn resource_literals(dir: &[(String, Vec<Item>)]) -> hcl::Map<String, hcl::Value> {
+    let mut out: hcl::Map<String, hcl::Value> = hcl::Map::new();
+    for item in dir.iter().flat_map(|(_, items)| items) {
+        let [kind, ty, name] = item.header.as_slice() else {
+            continue;
+        };
+        if kind != "resource" {
+            continue;
+        }
+        let attrs: hcl::Map<String, hcl::Value> = item
+            .attrs
+            .iter()
+            .filter_map(|(attr, _, _, source)| {
+                Some((attr.clone(), simple(source, &Scope::default())?.ok()?))
+            })
+            .collect();
+        let blocks = out
+            .entry(ty.clone())
+            .or_insert_with(|| hcl::Value::Object(hcl::Map::new()));
+        if let hcl::Value::Object(blocks) = blocks {
+            blocks.insert(name.clone(), hcl::Value::Object(attrs));
+        }
+    }
+    out
+}
+
 fn resources_in(
     module: &str,
     dir: &[(String, Vec<Item>)],
@@ -406,6 +474,7 @@ fn resources_in(
     // file declares (a branch not taken leaves no line to cite).
     let declared =
         |ty: &str| -> Vec<Line> { dir.iter().map(|(p, _)| (format!("{p}#{ty}"), 0)).collect() };
+    let literals = resource_literals(dir);
     for (path, items) in dir {
         for item in items
             .iter()
@@ -425,7 +494,7 @@ fn resources_in(
                 if attr != "count" && attr != "for_each" {
                     continue;
                 }
-                let v = evaluate(source, scope).map_err(|e| {
+                let v = evaluate_with(source, scope, &literals).map_err(|e| {
                     format!("{path}:{line}: cannot evaluate `{}`: {e}", source.trim())
                 })?;
                 count = match (attr.as_str(), &v) {

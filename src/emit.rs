@@ -24,7 +24,7 @@
 //! hand since, and a build that overwrites or removes such a file names it.
 //! The manifest is build bookkeeping, not compiler output: `diff` ignores it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -237,6 +237,44 @@ pub fn differing(
     Ok((want, have))
 }
 
+/// The paths whose generated text differs between `expected` and the scanned tree:
+/// changed, new, and no longer generated. Nothing is read from disk; each file is
+/// hashed once, here ([`apply`] takes the answer).
+pub fn changed_paths(expected: &BTreeMap<String, String>, scan: &Scan) -> BTreeSet<String> {
+    let entries: Vec<(&String, &String)> = expected.iter().collect();
+    let same = crate::par_map(&entries, |(path, text)| {
+        scan.files.get(*path) == Some(&digest(text.as_bytes()))
+    });
+    let mut changed: BTreeSet<String> = entries
+        .iter()
+        .zip(same)
+        .filter(|(_, same)| !same)
+        .map(|((path, _), _)| (*path).clone())
+        .collect();
+    changed.extend(
+        scan.files
+            .keys()
+            .filter(|p| !expected.contains_key(*p))
+            .cloned(),
+    );
+    changed
+}
+
+/// The scanned files under `out` for which `wanted` holds, read from disk.
+pub fn read_scanned(
+    out: &Path,
+    scan: &Scan,
+    wanted: &dyn Fn(&str) -> bool,
+) -> Result<Files, EmitError> {
+    let mut files = BTreeMap::new();
+    for path in scan.files.keys().filter(|p| wanted(p)) {
+        let full = out.join(path);
+        let bytes = fs::read(&full).map_err(|e| EmitError::Io(full, e))?;
+        files.insert(path.clone(), text_of(bytes));
+    }
+    Ok(files)
+}
+
 type Visit<'a> = dyn FnMut(&str, &Path, &str) -> Result<(), EmitError> + 'a;
 
 /// Call `visit(relative path, path, file name)` for every regular file under `out`.
@@ -317,6 +355,7 @@ pub fn apply(
         temps,
         manifest,
     }: Scan,
+    differing: &BTreeSet<String>,
 ) -> Result<Summary, EmitError> {
     // The new manifest: this build's files, and what the old one says of files
     // out of scope (a build of some environments leaves the others alone).
@@ -355,18 +394,19 @@ pub fn apply(
     for t in temps {
         let _ = fs::remove_file(t);
     }
-    // Which files change: hashed on both cores.
-    let entries: Vec<(&String, &String)> = files.iter().collect();
-    let same = crate::par_map(&entries, |(rel, text)| {
-        existing.get(*rel) == Some(&digest(text.as_bytes()))
-    });
+    // Which files change: `differing`, from [`changed_paths`] on the same scan.
     let mut summary = Summary::default();
     let mut changed: Vec<(&String, &String)> = Vec::new();
-    for (entry, same) in entries.into_iter().zip(same) {
-        if same {
-            summary.unchanged += 1;
+    for entry in files {
+        let differs = if entry.0 == MANIFEST {
+            existing.get(MANIFEST) != Some(&digest(entry.1.as_bytes()))
         } else {
+            differing.contains(entry.0)
+        };
+        if differs {
             changed.push(entry);
+        } else {
+            summary.unchanged += 1;
         }
     }
     // Only paths about to be written can lead through a symlink: an unchanged

@@ -7,7 +7,9 @@
 //! [`model`] (defaults, names: the resolved project and environments) →
 //! [`rules`] (semantic checks) →
 //! [`render`] (templates → Terraform text, through [`format`]) →
-//! [`emit`] (write the tree) or [`diff`] (compare it).
+//! [`emit`] (write the tree) or [`diff`] (compare it). Before writing or comparing,
+//! [`changes`] reads the previous tree and warns of what an apply would replace or
+//! destroy. [`Compiled::warnings`] holds the warnings of the inputs themselves.
 //!
 //! [`ide`] answers an editor's questions (diagnostics, completion, hover, …)
 //! with the same stages, on unsaved text, without rendering.
@@ -17,6 +19,7 @@
 //! tree), so tests and an editor can feed unsaved text through [`Inputs`].
 
 pub mod aws;
+pub mod changes;
 pub mod diag;
 pub mod diff;
 pub mod docs;
@@ -28,6 +31,7 @@ pub mod ide;
 pub mod load;
 pub mod model;
 pub mod origin;
+pub mod placeholder;
 pub mod render;
 pub mod report;
 pub mod rules;
@@ -201,6 +205,11 @@ pub struct Compiled {
     pub project: Project,
     pub environments: Vec<Environment>,
     pub sources: Sources,
+    /// What the inputs ask for that works but deserves a word (a deprecated key, a
+    /// setting that cannot be undone), each at its place, sorted. The command still
+    /// does its work; the CLI prints them. [`changes::warnings`] adds those that
+    /// need the previous tree.
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// A failed compile: every diagnostic of the stage that failed.
@@ -325,41 +334,48 @@ pub(crate) fn compile_with(
 
     // Each environment: extends, schema, model, rules — in parallel, stopping between stages.
     type EnvDoc = (Document, Vec<origin::Link>);
-    let per_env = par_map(
-        &names,
-        |name| -> Result<(Environment, Option<EnvDoc>), Vec<Diagnostic>> {
-            if !chain_loaded(name) {
-                return Err(Vec::new());
-            }
-            let checked = check_environment_with(name, &env_docs, project.as_ref(), checks);
-            let env = checked.result?;
-            let (Some(doc), true, Some(p)) = (checked.merged, keep, &project) else {
-                return Ok((env, None));
-            };
-            let links = extends_links(name, &env_docs, &p.project);
-            Ok((env, Some((doc, links))))
-        },
-    );
+    type EnvResult = Result<(Environment, Vec<Diagnostic>, Option<EnvDoc>), Vec<Diagnostic>>;
+    let per_env = par_map(&names, |name| -> EnvResult {
+        if !chain_loaded(name) {
+            return Err(Vec::new());
+        }
+        let checked = check_environment_with(name, &env_docs, project.as_ref(), checks);
+        let warned = checked.warnings;
+        let env = checked.result?;
+        let (Some(doc), true, Some(p)) = (checked.merged, keep, &project) else {
+            return Ok((env, warned, None));
+        };
+        let links = extends_links(name, &env_docs, &p.project);
+        Ok((env, warned, Some((doc, links))))
+    });
     let mut environments = Vec::with_capacity(names.len());
     let mut kept_envs = BTreeMap::new();
+    let mut warnings = Vec::new();
     for r in per_env {
         match r {
-            Ok((env, doc)) => {
+            Ok((env, warned, doc)) => {
                 if let Some(doc) = doc {
                     kept_envs.insert(env.name.clone(), doc);
                 }
                 environments.push(env);
+                warnings.extend(warned);
             }
             Err(e) => errors.extend(e),
         }
     }
     // The documents (views and span maps) are not needed past the rules: free them before rendering.
     drop(env_docs);
+    if let Some(p) = &project {
+        warnings.extend(p.warnings.iter().cloned());
+        errors.extend(rules::check_environments(&p.project, &environments));
+    }
     let Some(CheckedProject {
         project,
         doc: project_doc,
-    }) = project.filter(|_| errors.is_empty())
+        ..
+    }) = project.filter(|_| errors.iter().all(|d| !d.is_error()))
     else {
+        errors.extend(warnings);
         return Err(fail(sorted(errors), &sources));
     };
 
@@ -397,6 +413,7 @@ pub(crate) fn compile_with(
             project,
             environments,
             sources,
+            warnings: sorted(warnings),
         },
         Kept {
             project: project_doc,
@@ -526,7 +543,7 @@ pub fn validate(inputs: &Inputs, files: &[String]) -> Validation {
         }
     }
     let (diagnostics, sources) = match compile(inputs, &only) {
-        Ok(c) => (Vec::new(), c.sources),
+        Ok(c) => (c.warnings, c.sources),
         Err(f) => (f.diagnostics, f.sources),
     };
     let (bearing, other): (Vec<Diagnostic>, Vec<Diagnostic>) = diagnostics
@@ -589,6 +606,8 @@ pub fn environment_files<'a>(
 pub struct CheckedProject {
     pub project: Project,
     pub doc: Document,
+    /// What the rules warn about (a valid project may have warnings).
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Check the project file without rendering: schema, model, rules.
@@ -598,13 +617,20 @@ pub fn check_project(doc: Document) -> Result<CheckedProject, Vec<Diagnostic>> {
 
 fn check_project_with(doc: Document, checks: Checks) -> Result<CheckedProject, Vec<Diagnostic>> {
     let file = schema::check::<schema::ProjectFile>(schema::Kind::Project, &doc)?;
-    let project = model::resolve_project(&file);
-    let found = match checks {
+    let mut project = model::resolve_project(&file);
+    let (found, warnings): (Vec<_>, Vec<_>) = match checks {
         Checks::All => rules::check_project(&project, &doc),
         Checks::SchemaOnly => Vec::new(),
-    };
+    }
+    .into_iter()
+    .partition(Diagnostic::is_error);
     if found.is_empty() {
-        Ok(CheckedProject { project, doc })
+        project.spans = keep_spans(&doc, rules::project_places(&project));
+        Ok(CheckedProject {
+            project,
+            doc,
+            warnings,
+        })
     } else {
         Err(found)
     }
@@ -615,9 +641,12 @@ fn check_project_with(doc: Document, checks: Checks) -> Result<CheckedProject, V
 pub struct CheckedEnvironment {
     /// The environment's document after `extends` (`None` when the chain does not resolve).
     pub merged: Option<Document>,
-    /// The resolved environment, or every error of the stage that failed.
-    /// Without a valid project, an environment that passes the schema fails with no error.
+    /// The resolved environment, or every diagnostic of the stage that failed
+    /// (its warnings too). Without a valid project, an environment that passes
+    /// the schema fails with no error.
     pub result: Result<Environment, Vec<Diagnostic>>,
+    /// What the rules warn about a valid environment.
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Check environment `name` without rendering: `extends` (through `docs`, the
@@ -643,29 +672,52 @@ fn check_environment_with<D: std::borrow::Borrow<Document>>(
             return CheckedEnvironment {
                 merged: None,
                 result: Err(e),
+                warnings: Vec::new(),
             };
         }
     };
+    let mut warnings = Vec::new();
     let result = (|| {
         let file = schema::check::<schema::EnvironmentFile>(schema::Kind::Environment, &doc)?;
         let Some(p) = project else {
             return Err(Vec::new());
         };
-        let env = model::resolve_environment(&p.project, name, &file);
-        let found = match checks {
+        let mut env = model::resolve_environment(&p.project, name, &file);
+        let (found, warned): (Vec<_>, Vec<_>) = match checks {
             Checks::All => rules::check_environment(&p.project, &p.doc, &env, &doc),
             Checks::SchemaOnly => Vec::new(),
-        };
+        }
+        .into_iter()
+        .partition(Diagnostic::is_error);
         if found.is_empty() {
+            env.spans = keep_spans(&doc, rules::environment_places(&env));
+            warnings = warned;
             Ok(env)
         } else {
-            Err(found)
+            Err(found.into_iter().chain(warned).collect())
         }
     })();
     CheckedEnvironment {
         merged: Some(doc),
         result,
+        warnings,
     }
+}
+
+/// The key spans of those `pointers` that the document has (pointers it lacks are left out).
+fn keep_spans(doc: &Document, pointers: Vec<String>) -> BTreeMap<String, Span> {
+    pointers
+        .into_iter()
+        .filter(|p| p.is_empty() || doc.spans.contains_key(p))
+        .map(|p| {
+            let span = if p.is_empty() {
+                Span::file_start(&doc.path)
+            } else {
+                doc.key_span(&p)
+            };
+            (p, span)
+        })
+        .collect()
 }
 
 /// `items.iter().map(f)`, spread over the machine's cores (one rayon pool for

@@ -16,7 +16,8 @@ mod lsp;
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use envc::{Compiled, Failed, Inputs, compile, diff, emit, in_scope, report, schema};
+use envc::diag::Diagnostic;
+use envc::{Compiled, Failed, Inputs, changes, compile, diff, emit, in_scope, report, schema};
 
 #[derive(Parser)]
 #[command(
@@ -257,6 +258,12 @@ impl Out {
             report::count_line(&f.diagnostics, outcome).unwrap_or_default()
         );
     }
+    /// Warnings of a run that goes on (nothing under `-q`, which prints only errors).
+    fn warnings(&self, warnings: &[Diagnostic], sources: &envc::diag::Sources) {
+        if !self.quiet && !warnings.is_empty() {
+            eprint!("{}", report::to_human(warnings, sources, self.color_err));
+        }
+    }
     fn error(&self, msg: impl std::fmt::Display) {
         if self.color_err {
             eprintln!("\x1b[1;31merror\x1b[0m: {msg}");
@@ -405,7 +412,16 @@ fn build(cli: &Cli, out: &Out, dir: &Option<PathBuf>, envs: &[String]) -> Result
         None => lock_and_scan(),
     }
     .map_err(io_error)?;
-    let summary = emit::apply(&target, &compiled.files, existing).map_err(io_error)?;
+    // What applying the new tree over the one on disk would replace, destroy or make
+    // permanent: only the directories with a changed file are read again.
+    let differing = emit::changed_paths(&compiled.files, &existing);
+    let scopes = changes::scopes(&differing);
+    let previous = emit::read_scanned(&target, &existing, &|p| changes::in_scopes(&scopes, p))
+        .map_err(io_error)?;
+    let mut warnings = compiled.warnings.clone();
+    warnings.extend(changed_warnings(&previous, &scopes, &compiled));
+    out.warnings(&warnings, &compiled.sources);
+    let summary = emit::apply(&target, &compiled.files, existing, &differing).map_err(io_error)?;
     if !summary.edited.is_empty() {
         out.warn(format!(
             "{} generated file{} had been edited by hand since envc wrote {}; the edits were replaced (git diff shows them): {}",
@@ -489,7 +505,7 @@ fn build_report(target: &Path, files: &BTreeMap<String, String>, s: &emit::Summa
 
 /// `a, b, c`, or `a, b, … and 992 more` for long lists.
 fn name_list(names: &[&str]) -> String {
-    const SHOWN: usize = 6;
+    const SHOWN: usize = 10;
     if names.len() <= SHOWN {
         names.join(", ")
     } else {
@@ -499,6 +515,24 @@ fn name_list(names: &[&str]) -> String {
             names.len() - SHOWN
         )
     }
+}
+
+/// [`changes::warnings`] for the directories in `scopes`.
+fn changed_warnings(
+    previous: &BTreeMap<String, String>,
+    scopes: &std::collections::BTreeSet<String>,
+    compiled: &Compiled,
+) -> Vec<Diagnostic> {
+    if scopes.is_empty() {
+        return Vec::new();
+    }
+    let current: BTreeMap<String, String> = compiled
+        .files
+        .iter()
+        .filter(|(p, _)| changes::in_scopes(scopes, p))
+        .map(|(p, t)| (p.clone(), t.clone()))
+        .collect();
+    changes::warnings(previous, &current, compiled)
 }
 
 /// The tree `diff` compares with: scanned on disk, or as committed at a revision.
@@ -569,17 +603,39 @@ fn diff_cmd(
         )
     });
     let (compiled, on_disk) = (compiled?, on_disk?);
-    let diffs = match on_disk {
-        Disk::Committed(actual) => diff::compare(&compiled.files, &actual),
+    let io = |e: emit::EmitError| {
+        out.error(e);
+        TROUBLE
+    };
+    let (diffs, warnings) = match on_disk {
+        Disk::Committed(actual) => {
+            let changed = compiled
+                .files
+                .iter()
+                .filter(|(p, t)| actual.get(*p) != Some(*t))
+                .map(|(p, _)| p)
+                .chain(actual.keys().filter(|p| !compiled.files.contains_key(*p)));
+            let scopes = changes::scopes(changed);
+            (
+                diff::compare(&compiled.files, &actual),
+                changed_warnings(&actual, &scopes, &compiled),
+            )
+        }
         Disk::Scanned(scan) => {
             // Each file was read once and digested; only those that differ are read again.
-            let (want, have) = emit::differing(&target, &compiled.files, &scan).map_err(|e| {
-                out.error(e);
-                TROUBLE
-            })?;
-            diff::compare(&want, &have)
+            let (want, have) = emit::differing(&target, &compiled.files, &scan).map_err(io)?;
+            let scopes = changes::scopes(want.keys().chain(have.keys()));
+            let previous = emit::read_scanned(&target, &scan, &|p| changes::in_scopes(&scopes, p))
+                .map_err(io)?;
+            (
+                diff::compare(&want, &have),
+                changed_warnings(&previous, &scopes, &compiled),
+            )
         }
     };
+    let mut all = compiled.warnings.clone();
+    all.extend(warnings);
+    out.warnings(&all, &compiled.sources);
     let text = match format {
         DiffFormat::Unified => diff::render_unified(&diffs, out.color_out),
         DiffFormat::Stat => diff::render_stat(&diffs),
@@ -638,7 +694,7 @@ fn validate(cli: &Cli, out: &Out, files: &[PathBuf], format: DiagFormat) -> Resu
         })?;
     let v = if named.is_empty() {
         let (diagnostics, sources) = match compile(&inputs, &[]) {
-            Ok(c) => (Vec::new(), c.sources),
+            Ok(c) => (c.warnings, c.sources),
             Err(f) => (f.diagnostics, f.sources),
         };
         envc::Validation {

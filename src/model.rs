@@ -11,7 +11,10 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Number;
 
-use crate::schema::{self, Access, EnvironmentFile, FlagValue, ProjectFile, Tier};
+use crate::diag::Span;
+
+use crate::placeholder;
+use crate::schema::{self, Access, EnvironmentFile, FlagValue, LockMode, ProjectFile, Tier};
 
 /// An envc name (`role-assignments`) as a Terraform identifier (`role_assignments`).
 pub fn ident(name: &str) -> String {
@@ -20,6 +23,10 @@ pub fn ident(name: &str) -> String {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Project {
+    /// Where the project file names what warnings talk about (JSON pointer → the key's
+    /// span): tables, their keys, buckets, functions, the user pool, the API, the prefix.
+    #[serde(skip)]
+    pub spans: BTreeMap<String, Span>,
     pub name: String,
     pub prefix: String,
     pub tags: BTreeMap<String, String>,
@@ -74,6 +81,22 @@ pub struct Function {
     pub description: String,
     pub tables: Vec<Grant>,
     pub buckets: Vec<Grant>,
+    /// The Lambda function's description: the project's, else `<name> of <project>`.
+    pub function_description: String,
+    /// Lambda runtime identifier: `python3.12`.
+    pub runtime: String,
+    pub handler: String,
+    /// `x86_64` or `arm64`.
+    pub architecture: String,
+    /// The project's settings, which environments may override ([`FunctionConfig`]).
+    #[serde(skip)]
+    pub defaults: schema::FunctionSettings,
+    /// Whether a route invokes it (API Gateway calls it synchronously).
+    pub invoked_by_api: bool,
+    /// Whether the project reserves concurrency for it (else checkov's reservation check is skipped inline).
+    pub reserves_concurrency: bool,
+    /// The placeholder package the tree creates it from, base64 ([`crate::placeholder`]).
+    pub placeholder: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -115,6 +138,8 @@ pub struct Invoked {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Api {
+    /// The REST API's description (`API of <project>` unless the project says).
+    pub description: String,
     pub stage: String,
     pub throttle_burst: u32,
     #[serde(serialize_with = "whole")]
@@ -155,6 +180,9 @@ pub struct Bucket {
     pub archive_after_days: u32,
     pub expire_after_days: u32,
     pub noncurrent_expire_after_days: u32,
+    /// The project's Object Lock setting; environments resolve it ([`BucketConfig`]).
+    #[serde(skip)]
+    pub object_lock: Option<schema::ObjectLock>,
 }
 
 /// Alarm thresholds, each number as it was written (`5` stays `5`, `5.0` stays `5.0`).
@@ -211,6 +239,7 @@ pub fn resolve_project(p: &ProjectFile) -> Project {
             .collect()
     };
     Project {
+        spans: BTreeMap::new(),
         name: p.project.clone(),
         prefix: p.prefix.clone().unwrap_or_else(|| p.project.clone()),
         tags: p.tags.clone().unwrap_or_default(),
@@ -252,15 +281,41 @@ pub fn resolve_project(p: &ProjectFile) -> Project {
             .function
             .iter()
             .flatten()
-            .map(|(name, f)| Function {
-                name: name.clone(),
-                id: ident(name),
-                description: f
-                    .description
-                    .clone()
-                    .unwrap_or_else(|| format!("service role of {name}")),
-                tables: grants(&f.table),
-                buckets: grants(&f.bucket),
+            .map(|(name, f)| {
+                let runtime = enum_text(&f.runtime);
+                Function {
+                    name: name.clone(),
+                    id: ident(name),
+                    description: f
+                        .description
+                        .clone()
+                        .unwrap_or_else(|| format!("service role of {name}")),
+                    tables: grants(&f.table),
+                    buckets: grants(&f.bucket),
+                    function_description: f
+                        .description
+                        .clone()
+                        .unwrap_or_else(|| format!("{name} of {}", p.project)),
+                    placeholder: placeholder::package(name, &runtime, &f.handler),
+                    runtime,
+                    handler: f.handler.clone(),
+                    architecture: f
+                        .architecture
+                        .map_or_else(|| "x86_64".to_string(), |a| enum_text(&a)),
+                    defaults: schema::FunctionSettings {
+                        memory: f.memory,
+                        timeout: f.timeout,
+                        reserved_concurrency: f.reserved_concurrency,
+                        tracing: f.tracing,
+                        environment: f.environment.clone(),
+                    },
+                    invoked_by_api: p
+                        .api
+                        .iter()
+                        .flat_map(|a| a.route.values())
+                        .any(|r| r.function == *name),
+                    reserves_concurrency: f.reserved_concurrency.is_some(),
+                }
             })
             .collect(),
         api: p.api.as_ref().map(|a| {
@@ -295,6 +350,10 @@ pub fn resolve_project(p: &ProjectFile) -> Project {
                 })
                 .collect();
             Api {
+                description: a
+                    .description
+                    .clone()
+                    .unwrap_or_else(|| format!("API of {}", p.project)),
                 stage: a.stage.clone(),
                 throttle_burst: a.throttle_burst.unwrap_or(100),
                 throttle_rate: a.throttle_rate.unwrap_or(50.0),
@@ -337,9 +396,18 @@ pub fn resolve_project(p: &ProjectFile) -> Project {
                 archive_after_days: b.archive_after_days,
                 expire_after_days: b.expire_after_days,
                 noncurrent_expire_after_days: b.noncurrent_expire_after_days.unwrap_or(90),
+                object_lock: b.object_lock.clone(),
             })
             .collect(),
         alarms: default_alarms().overlay(p.alarms.as_ref()),
+    }
+}
+
+/// The serde name of a unit enum value (`Runtime::Python312` → `python3.12`).
+pub fn enum_text<T: Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        other => format!("{other:?}"),
     }
 }
 
@@ -459,8 +527,53 @@ pub struct BackendConfig {
     pub bucket: String,
     pub region: String,
     pub key: String,
-    pub lock_table: String,
+    /// The KMS key that encrypts the state (`alias/<prefix>-<env>-tfstate` unless set).
+    pub kms_key: String,
 }
+
+/// A function's settings in one environment: the project's, with the environment's on top.
+#[derive(Clone, Debug, Serialize)]
+pub struct FunctionConfig {
+    pub name: String,
+    pub id: String,
+    pub memory: u32,
+    pub timeout: u32,
+    pub reserved_concurrency: Option<u32>,
+    /// `Active` or `PassThrough`.
+    pub tracing: String,
+    pub environment: BTreeMap<String, String>,
+}
+
+/// Default retention of a bucket with Object Lock.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Retention {
+    /// `GOVERNANCE` or `COMPLIANCE`.
+    pub mode: String,
+    pub days: u32,
+}
+
+/// A bucket's settings in one environment.
+#[derive(Clone, Debug, Serialize)]
+pub struct BucketConfig {
+    pub name: String,
+    pub id: String,
+    /// Object Lock's default retention; `None` when Object Lock is off.
+    pub object_lock: Option<Retention>,
+}
+
+/// The callback URLs of an app client in one environment (clients without any are left out).
+#[derive(Clone, Debug, Serialize)]
+pub struct Callbacks {
+    pub name: String,
+    pub id: String,
+    pub urls: Vec<String>,
+}
+
+/// Default memory (MB) and timeout (s) of a function.
+pub const DEFAULT_MEMORY: u32 = 128;
+pub const DEFAULT_TIMEOUT: u32 = 10;
+/// Object Lock's default retention in days, when the bucket keeps objects at least that long.
+pub const DEFAULT_LOCK_DAYS: u32 = 365;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Environment {
@@ -481,6 +594,20 @@ pub struct Environment {
     pub backend: BackendConfig,
     /// `<prefix>-<env>`: every generated AWS name starts with it.
     pub name_prefix: String,
+    /// Every function of the project, in its order, with this environment's settings.
+    pub functions: Vec<FunctionConfig>,
+    /// Every bucket of the project, in its order, with this environment's settings.
+    pub buckets: Vec<BucketConfig>,
+    /// The app clients with callback URLs, in the project's order.
+    pub callback_urls: Vec<Callbacks>,
+    /// Whether this root owns the account- and region-wide settings.
+    pub owns_account_settings: bool,
+    /// What the next apply imports (`functions`, `api-execution-log-group`), sorted.
+    pub adopt: Vec<String>,
+    /// Where the environment file (or a file it extends) sets what warnings and
+    /// cross-environment rules talk about (JSON pointer → the key's span); `""` is the file.
+    #[serde(skip)]
+    pub spans: BTreeMap<String, Span>,
 }
 
 pub fn default_log_retention(tier: Tier) -> u32 {
@@ -514,6 +641,11 @@ pub fn tier_defaults(project: &Project, tier: Tier) -> serde_json::Value {
         alarms: None,
         alert_emails: None,
         backend: None,
+        owns_account_settings: None,
+        function: None,
+        bucket: None,
+        user_pool: None,
+        adopt: None,
     };
     let resolved = resolve_environment(project, "env", &file).resolved_file();
     let mut value = serde_json::to_value(resolved).unwrap_or_default();
@@ -545,6 +677,77 @@ pub fn resolve_environment(project: &Project, name: &str, e: &EnvironmentFile) -
         .map(|a| format!("-{a}"))
         .unwrap_or_default();
     let b = e.backend.clone().unwrap_or_default();
+    let xray = f.xray_tracing.unwrap_or(false);
+    let none = BTreeMap::new();
+    let fn_overrides = e.function.as_ref().unwrap_or(&none);
+    let functions = project
+        .functions
+        .iter()
+        .map(|pf| {
+            let d = &pf.defaults;
+            let o = fn_overrides.get(&pf.name).cloned().unwrap_or_default();
+            let mut environment = d.environment.clone().unwrap_or_default();
+            environment.extend(o.environment.unwrap_or_default());
+            FunctionConfig {
+                name: pf.name.clone(),
+                id: pf.id.clone(),
+                memory: o.memory.or(d.memory).unwrap_or(DEFAULT_MEMORY),
+                timeout: o.timeout.or(d.timeout).unwrap_or(DEFAULT_TIMEOUT),
+                reserved_concurrency: o.reserved_concurrency.or(d.reserved_concurrency),
+                tracing: enum_text(&o.tracing.or(d.tracing).unwrap_or(if xray {
+                    schema::Tracing::Active
+                } else {
+                    schema::Tracing::PassThrough
+                })),
+                environment,
+            }
+        })
+        .collect();
+    let none_b = BTreeMap::new();
+    let bucket_overrides = e.bucket.as_ref().unwrap_or(&none_b);
+    let buckets = project
+        .buckets
+        .iter()
+        .map(|pb| {
+            let setting = bucket_overrides
+                .get(&pb.name)
+                .and_then(|o| o.object_lock.clone())
+                .or_else(|| pb.object_lock.clone());
+            BucketConfig {
+                name: pb.name.clone(),
+                id: pb.id.clone(),
+                object_lock: resolve_lock(setting.as_ref(), prod, pb.expire_after_days),
+            }
+        })
+        .collect();
+    let client_overrides = e
+        .user_pool
+        .as_ref()
+        .and_then(|u| u.client.clone())
+        .unwrap_or_default();
+    let callback_urls = project
+        .user_pool
+        .iter()
+        .flat_map(|u| &u.clients)
+        .filter_map(|c| {
+            let urls = client_overrides
+                .get(&c.name)
+                .and_then(|o| o.callback_urls.as_ref())
+                .map_or_else(|| c.callback_urls.clone(), |u| u.to_vec());
+            (!urls.is_empty()).then(|| Callbacks {
+                name: c.name.clone(),
+                id: c.id.clone(),
+                urls,
+            })
+        })
+        .collect();
+    let mut adopt: Vec<String> = e
+        .adopt
+        .as_ref()
+        .map(|a| a.to_vec().iter().map(enum_text).collect())
+        .unwrap_or_default();
+    adopt.sort();
+    adopt.dedup();
     Environment {
         name: name.to_string(),
         tier: e.tier,
@@ -558,7 +761,7 @@ pub fn resolve_environment(project: &Project, name: &str, e: &EnvironmentFile) -
             .unwrap_or_else(|| default_log_retention(e.tier)),
         features: Features {
             deletion_protection: f.deletion_protection.unwrap_or(prod),
-            xray_tracing: f.xray_tracing.unwrap_or(false),
+            xray_tracing: xray,
             cognito_advanced_security: f.cognito_advanced_security.unwrap_or(prod),
             detailed_metrics: f.detailed_metrics.unwrap_or(prod),
         },
@@ -596,12 +799,39 @@ pub fn resolve_environment(project: &Project, name: &str, e: &EnvironmentFile) -
             key: b
                 .key
                 .unwrap_or_else(|| format!("{}/{name}/terraform.tfstate", project.name)),
-            lock_table: b
-                .lock_table
-                .unwrap_or_else(|| format!("{name_prefix}-tflock")),
+            kms_key: b
+                .kms_key
+                .unwrap_or_else(|| format!("alias/{name_prefix}-tfstate")),
         },
         name_prefix,
+        functions,
+        buckets,
+        callback_urls,
+        owns_account_settings: e.owns_account_settings.unwrap_or(true),
+        adopt,
+        spans: BTreeMap::new(),
     }
+}
+
+/// Object Lock of a bucket from its setting (the environment's, else the project's):
+/// unset means on in PROD, off elsewhere; `#true` and unset parts take the defaults
+/// (GOVERNANCE, [`DEFAULT_LOCK_DAYS`] or the bucket's expiry when shorter).
+pub fn resolve_lock(
+    setting: Option<&schema::ObjectLock>,
+    prod: bool,
+    expire_after_days: u32,
+) -> Option<Retention> {
+    let default_days = DEFAULT_LOCK_DAYS.min(expire_after_days);
+    let (mode, days) = match setting {
+        None if prod => (None, None),
+        None | Some(schema::ObjectLock::Enabled(false)) => return None,
+        Some(schema::ObjectLock::Enabled(true)) => (None, None),
+        Some(schema::ObjectLock::Retention(r)) => (r.mode, r.days),
+    };
+    Some(Retention {
+        mode: enum_text(&mode.unwrap_or(LockMode::GOVERNANCE)),
+        days: days.unwrap_or(default_days),
+    })
 }
 
 impl Environment {
@@ -645,7 +875,84 @@ impl Environment {
                 bucket: Some(self.backend.bucket.clone()),
                 region: Some(RegionCode(self.backend.region.clone())),
                 key: Some(self.backend.key.clone()),
-                lock_table: Some(self.backend.lock_table.clone()),
+                kms_key: Some(self.backend.kms_key.clone()),
+                lock_table: None,
+            }),
+            owns_account_settings: Some(self.owns_account_settings),
+            function: (!self.functions.is_empty()).then(|| {
+                self.functions
+                    .iter()
+                    .map(|f| {
+                        (
+                            f.name.clone(),
+                            schema::FunctionSettings {
+                                memory: Some(f.memory),
+                                timeout: Some(f.timeout),
+                                reserved_concurrency: f.reserved_concurrency,
+                                tracing: Some(if f.tracing == "Active" {
+                                    schema::Tracing::Active
+                                } else {
+                                    schema::Tracing::PassThrough
+                                }),
+                                environment: (!f.environment.is_empty())
+                                    .then(|| f.environment.clone()),
+                            },
+                        )
+                    })
+                    .collect()
+            }),
+            bucket: (!self.buckets.is_empty()).then(|| {
+                self.buckets
+                    .iter()
+                    .map(|b| {
+                        let lock = match &b.object_lock {
+                            None => schema::ObjectLock::Enabled(false),
+                            Some(r) => schema::ObjectLock::Retention(schema::LockRetention {
+                                mode: Some(if r.mode == "COMPLIANCE" {
+                                    LockMode::COMPLIANCE
+                                } else {
+                                    LockMode::GOVERNANCE
+                                }),
+                                days: Some(r.days),
+                            }),
+                        };
+                        (
+                            b.name.clone(),
+                            schema::BucketSettings {
+                                object_lock: Some(lock),
+                            },
+                        )
+                    })
+                    .collect()
+            }),
+            user_pool: (!self.callback_urls.is_empty()).then(|| schema::UserPoolSettings {
+                client: Some(
+                    self.callback_urls
+                        .iter()
+                        .map(|c| {
+                            (
+                                c.name.clone(),
+                                schema::ClientSettings {
+                                    callback_urls: Some(OneOrMany::Many(c.urls.clone())),
+                                },
+                            )
+                        })
+                        .collect(),
+                ),
+            }),
+            adopt: (!self.adopt.is_empty()).then(|| {
+                OneOrMany::Many(
+                    self.adopt
+                        .iter()
+                        .map(|a| {
+                            if a == "functions" {
+                                schema::Adopt::Functions
+                            } else {
+                                schema::Adopt::ApiExecutionLogGroup
+                            }
+                        })
+                        .collect(),
+                )
             }),
         }
     }

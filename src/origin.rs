@@ -773,27 +773,8 @@ pub fn modules_origins(project: &Origins, modules: &[&str], all: &[&str]) -> Ori
         let from = |path: &str| project.get(path).to_vec();
         let mut cites = match *m {
             "dynamodb" => from("/tables"),
-            "iam" => {
-                // Functions or an API: together, since either keeps the module.
-                let mut places = Vec::new();
-                for c in from("/functions").iter().chain(from("/api").iter()) {
-                    let mut ps = Vec::new();
-                    c.places(&mut ps);
-                    places.extend(ps.into_iter().map(|(p, _)| p));
-                }
-                if places.is_empty() {
-                    vec![Cite::default(
-                        "the project declares no `function` and no `api`",
-                        Vec::new(),
-                    )]
-                } else {
-                    vec![Cite::Together {
-                        what: "the functions and the API".into(),
-                        places,
-                    }]
-                }
-            }
-            "api-gateway" => from("/api"),
+            "iam" | "lambda" => from("/functions"),
+            "api-gateway" | "account" => from("/api"),
             "cognito" => from("/user_pool"),
             "s3-audit" => from("/buckets"),
             // Always generated: nothing decides it.

@@ -12,6 +12,7 @@ use crate::aws::{self, NameKind};
 use crate::diag::{Diagnostic, Span, Suggestion, Syntax, nearest};
 use crate::load::{Document, escape_pointer};
 use crate::model::{Environment, Project, path_segments, resource_id, split_route};
+use crate::placeholder;
 use crate::schema::Tier;
 
 /// Environment names: the file stem (SPEC §3).
@@ -180,9 +181,9 @@ pub fn check_project(p: &Project, doc: &Document) -> Vec<Diagnostic> {
     let functions: Vec<&str> = p.functions.iter().map(|f| f.name.as_str()).collect();
     for f in &p.functions {
         item_name(&mut c, ptr(&["function", &f.name]), "function", &f.name);
-        // The description becomes the IAM role's: at most 1000 characters of Latin-1 text
-        // (envc adds "Service role of the <function> function (…)." around it).
-        let desc_ok = f.description.chars().count() <= 900
+        // The description becomes the Lambda function's (at most 256 characters) and the
+        // IAM role's (Latin-1 text; envc adds "Service role of the <function> function (…).").
+        let desc_ok = f.description.chars().count() <= 256
             && f.description
                 .chars()
                 .all(|ch| matches!(ch, '\t' | '\n' | '\r' | ' '..='~' | '\u{a1}'..='\u{ff}'));
@@ -192,13 +193,39 @@ pub fn check_project(p: &Project, doc: &Document) -> Vec<Diagnostic> {
                 Diagnostic::error(
                     "envc::rules::description",
                     format!(
-                        "the description of function `{}` cannot be an IAM role description",
+                        "the description of function `{}` cannot be a Lambda function and IAM role description",
                         f.name
                     ),
                 )
-                .label("at most 900 Latin-1 characters: it becomes the IAM role's description")
+                .label("at most 256 Latin-1 characters: it becomes the function's and its role's description")
                 .help("shorten it, and use plain text without emoji or non-Latin scripts"),
             );
+        }
+        let family = placeholder::family(&f.runtime);
+        if family != placeholder::Family::Compiled
+            && placeholder::split_handler(family, &f.handler).is_none()
+        {
+            let example = match family {
+                placeholder::Family::Python => {
+                    "`module.function` (e.g. `app.handler` or `pkg.app.handler`)"
+                }
+                _ => "`file.function` (e.g. `index.handler` or `src/app.handler`)",
+            };
+            c.at_value(
+                &ptr(&["function", &f.name, "handler"]),
+                Diagnostic::error(
+                    "envc::rules::handler",
+                    format!(
+                        "invalid handler `{}` for runtime `{}`",
+                        f.handler, f.runtime
+                    ),
+                )
+                .label(format!("expected {example}"))
+                .help("letters, digits and `_` in each part; the last part names the function"),
+            );
+        }
+        if let Some(vars) = &f.defaults.environment {
+            env_vars(&mut c, &["function", &f.name, "environment"], vars);
         }
         for g in &f.tables {
             c.reference(
@@ -309,6 +336,14 @@ pub fn check_project(p: &Project, doc: &Document) -> Vec<Diagnostic> {
                 1,
             ),
         ];
+        if let Some(crate::schema::ObjectLock::Retention(r)) = &b.object_lock {
+            lock_days(
+                &mut c,
+                &["bucket", &b.name, "object-lock", "days"],
+                b,
+                r.days,
+            );
+        }
         for (a, av, bk, bv, gap) in steps {
             if bv < av + gap {
                 c.at_value(
@@ -346,7 +381,7 @@ fn reserved_names(c: &mut Check, p: &Project) {
                 f.replace('-', "_")
             )),
             "api-gateway-cloudwatch" => {
-                Some("the iam module names the role API Gateway logs with so".to_string())
+                Some("the account module names the role API Gateway logs with so".to_string())
             }
             _ => None,
         }
@@ -369,6 +404,15 @@ fn reserved_names(c: &mut Check, p: &Project) {
         }
     }
     for b in &buckets {
+        if *b == "lambda-packages" && !functions.is_empty() {
+            clash(
+                c,
+                ptr(&["bucket", b]),
+                "bucket",
+                b,
+                "the lambda module names the bucket of the functions' packages so".to_string(),
+            );
+        }
         if let Some(base) = b
             .strip_suffix("-replica")
             .filter(|base| buckets.contains(base))
@@ -482,6 +526,84 @@ fn valid_path(path: &str) -> bool {
                         .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
             }
         })
+}
+
+/// Variables Lambda sets itself: a function may not set them.
+const RESERVED_ENV_VARS: &[&str] = &[
+    "_HANDLER",
+    "_X_AMZN_TRACE_ID",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_RUNTIME_API",
+    "LAMBDA_TASK_ROOT",
+    "LAMBDA_RUNTIME_DIR",
+];
+
+/// Lambda refuses environment variables whose names and values exceed 4 KB together.
+const ENV_VARS_MAX_BYTES: usize = 4096;
+
+/// Names of environment variables (Lambda: a letter, then letters, digits and `_`).
+fn env_vars(c: &mut Check, at: &[&str], vars: &BTreeMap<String, String>) {
+    for k in vars.keys() {
+        let mut parts = at.to_vec();
+        parts.push(k);
+        let pointer = ptr(&parts);
+        let ok = k.len() >= 2
+            && k.starts_with(|ch: char| ch.is_ascii_alphabetic())
+            && k.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_');
+        if !ok {
+            c.at_key(
+                &pointer,
+                Diagnostic::error(
+                    "envc::rules::env-var",
+                    format!("invalid environment variable name `{k}`"),
+                )
+                .label("a letter, then letters, digits and `_` (at least 2 characters)"),
+            );
+        } else if RESERVED_ENV_VARS.contains(&k.as_str()) {
+            c.at_key(
+                &pointer,
+                Diagnostic::error(
+                    "envc::rules::env-var",
+                    format!("environment variable `{k}` is reserved by Lambda"),
+                )
+                .label("Lambda sets this variable itself")
+                .help("choose another name"),
+            );
+        }
+    }
+}
+
+/// Object Lock's retention must end before the lifecycle deletes objects: a version
+/// still locked when it expires cannot be deleted, and the lifecycle is defeated.
+fn lock_days(c: &mut Check, at: &[&str], b: &crate::model::Bucket, days: Option<u32>) {
+    if let Some(days) = days
+        && days > b.expire_after_days
+    {
+        c.at_value(
+            &ptr(at),
+            Diagnostic::error(
+                "envc::rules::object-lock-retention",
+                format!(
+                    "Object Lock retention of bucket `{}` ({days} days) is longer than its lifecycle expiry (`expire-after-days` {})",
+                    b.name, b.expire_after_days
+                ),
+            )
+            .label(format!("at most {} days", b.expire_after_days))
+            .help("objects still locked when they expire cannot be deleted: shorten the retention or keep objects longer"),
+        );
+    }
 }
 
 fn region_check(c: &mut Check, pointer: &str, region: &str) {
@@ -686,6 +808,39 @@ pub fn check_environment(
             }
         }
     }
+    per_item_settings(&mut c, p, env, doc);
+    if let Some(l) = doc.spans.get("/backend/lock-table") {
+        c.out.push(
+            Diagnostic::warning(
+                "envc::rules::deprecated-lock-table",
+                "`lock-table` is deprecated and ignored: the state is locked with S3's lock file (`use_lockfile`)",
+            )
+            .at(l.key.clone().unwrap_or_else(|| l.value.clone()))
+            .label("no DynamoDB lock table is used")
+            .help("remove it; delete the table once no root still uses it (run `terraform init -reconfigure` in the root first)"),
+        );
+    }
+    if env.adopt.iter().any(|a| a == "api-execution-log-group") && p.api.is_none() {
+        c.at_value(
+            "/adopt",
+            Diagnostic::error(
+                "envc::rules::adopt",
+                "`adopt \"api-execution-log-group\"` needs an `api` in the project",
+            )
+            .label("the project has no API, so no execution log group"),
+        );
+    }
+    if env.adopt.iter().any(|a| a == "functions") && p.functions.is_empty() {
+        c.at_value(
+            "/adopt",
+            Diagnostic::error(
+                "envc::rules::adopt",
+                "`adopt \"functions\"` needs a `function` in the project",
+            )
+            .label("the project has no functions"),
+        );
+    }
+
     // Generated names, placed at the project key that makes them.
     let mut pc = Check {
         doc: project_doc,
@@ -736,6 +891,17 @@ pub fn check_environment(
             );
         }
     }
+    if let Some(f) = p.functions.first() {
+        pc.name(
+            &ptr(&["function", &f.name]),
+            NameKind::S3Bucket,
+            &format!("{np}-lambda-packages{account}-{}", env.region),
+            &format!(
+                " (the functions' package bucket, environment `{}`)",
+                env.name
+            ),
+        );
+    }
     c.out.extend(pc.out);
     if let Some(why) = aws::check_name(NameKind::S3Bucket, &env.backend.bucket) {
         let pointer = if doc.spans.contains_key("/backend/bucket") {
@@ -753,6 +919,180 @@ pub fn check_environment(
     }
     c.name("", NameKind::SnsTopic, &format!("{np}-alerts"), "");
     c.out
+}
+
+/// The project-file keys that warnings about the generated tree point at.
+pub fn project_places(p: &Project) -> Vec<String> {
+    let mut v = vec![
+        String::new(),
+        "/prefix".to_string(),
+        "/api".to_string(),
+        "/user-pool".to_string(),
+    ];
+    for t in &p.tables {
+        for k in ["", "/hash-key", "/range-key"] {
+            v.push(format!("{}{k}", ptr(&["table", &t.name])));
+        }
+    }
+    for b in &p.buckets {
+        v.push(ptr(&["bucket", &b.name]));
+        v.push(ptr(&["bucket", &b.name, "object-lock"]));
+    }
+    for f in &p.functions {
+        v.push(ptr(&["function", &f.name]));
+    }
+    v
+}
+
+/// The environment-file keys that warnings and cross-environment rules point at.
+pub fn environment_places(env: &Environment) -> Vec<String> {
+    let mut v: Vec<String> = [
+        "",
+        "/region",
+        "/account-id",
+        "/failover-region",
+        "/cross-region-replication",
+        "/owns-account-settings",
+        "/flags",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for f in &env.flags {
+        v.push(ptr(&["flags", &f.name]));
+    }
+    for b in &env.buckets {
+        v.push(ptr(&["bucket", &b.name, "object-lock"]));
+    }
+    v
+}
+
+/// Checks across environments: the account- and region-wide settings have one owner.
+pub fn check_environments(p: &Project, envs: &[Environment]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    if p.api.is_none() {
+        return out; // API Gateway's account setting is the only such setting today
+    }
+    let mut owners: BTreeMap<(&str, &str), &Environment> = BTreeMap::new();
+    for env in envs.iter().filter(|e| e.owns_account_settings) {
+        let Some(account) = env.account_id.as_deref() else {
+            continue;
+        };
+        if let Some(first) = owners.insert((account, &env.region), env) {
+            owners.insert((account, &env.region), first);
+            let span = env
+                .spans
+                .get("/owns-account-settings")
+                .or_else(|| env.spans.get("/account-id"))
+                .or_else(|| env.spans.get(""))
+                .cloned();
+            out.push(
+                Diagnostic::error(
+                    "envc::rules::account-settings-owner",
+                    format!(
+                        "environments `{}` and `{}` both own the settings of account {account} in {}",
+                        first.name, env.name, env.region
+                    ),
+                )
+                .at_opt(span)
+                .label("a second owner of API Gateway's account setting (its CloudWatch Logs role)")
+                .help(format!(
+                    "set `owns-account-settings #false` in all but one environment of account {account} in {}, and apply that one first",
+                    env.region
+                )),
+            );
+        }
+    }
+    out
+}
+
+/// An environment's `function`, `bucket` and `user-pool.client` settings: each names a
+/// declared item, and what it sets is valid for that item.
+fn per_item_settings(c: &mut Check, p: &Project, env: &Environment, doc: &Document) {
+    let object = |pointer: &str| -> Vec<String> {
+        doc.value
+            .pointer(pointer)
+            .and_then(|v| v.as_object())
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    let functions: Vec<&str> = p.functions.iter().map(|f| f.name.as_str()).collect();
+    for name in object("/function") {
+        c.reference(&ptr(&["function", &name]), "function", &name, &functions);
+        if let Some(vars) = doc
+            .value
+            .pointer(&format!("{}/environment", ptr(&["function", &name])))
+            .and_then(|v| v.as_object())
+        {
+            let vars: BTreeMap<String, String> = vars
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                .collect();
+            env_vars(c, &["function", &name, "environment"], &vars);
+        }
+    }
+    for f in &env.functions {
+        let bytes: usize = f.environment.iter().map(|(k, v)| k.len() + v.len()).sum();
+        if bytes > ENV_VARS_MAX_BYTES {
+            let pointer = ptr(&["function", &f.name, "environment"]);
+            let d = Diagnostic::error(
+                "envc::rules::env-var",
+                format!(
+                    "the environment variables of function `{}` take {bytes} bytes in environment `{}`",
+                    f.name, env.name
+                ),
+            )
+            .label(format!("Lambda allows {ENV_VARS_MAX_BYTES} bytes of names and values"))
+            .help("move large values to a parameter or secret");
+            if doc.spans.contains_key(&pointer) {
+                c.at_key(&pointer, d);
+            } else {
+                c.out.push(d.at(Span::file_start(&doc.path)));
+            }
+        }
+    }
+    let buckets: Vec<&str> = p.buckets.iter().map(|b| b.name.as_str()).collect();
+    for name in object("/bucket") {
+        c.reference(&ptr(&["bucket", &name]), "bucket", &name, &buckets);
+        if let Some(b) = p.buckets.iter().find(|b| b.name == name) {
+            let days = doc
+                .value
+                .pointer(&format!("{}/object-lock/days", ptr(&["bucket", &name])))
+                .and_then(|v| v.as_u64())
+                .map(|d| d as u32);
+            lock_days(c, &["bucket", &name, "object-lock", "days"], b, days);
+        }
+    }
+    let clients: Vec<&crate::model::Client> = p.user_pool.iter().flat_map(|u| &u.clients).collect();
+    let client_names: Vec<&str> = clients.iter().map(|cl| cl.name.as_str()).collect();
+    if doc.spans.contains_key("/user-pool") && p.user_pool.is_none() {
+        c.at_key(
+            "/user-pool",
+            Diagnostic::error(
+                "envc::rules::unknown-reference",
+                "the project has no `user-pool` for these settings",
+            )
+            .label("no `user-pool` in envc.kdl"),
+        );
+    }
+    for name in object("/user-pool/client") {
+        let pointer = ptr(&["user-pool", "client", &name]);
+        c.reference(&pointer, "client", &name, &client_names);
+        if let Some(cl) = clients.iter().find(|cl| cl.name == name)
+            && cl.callback_urls.is_empty()
+            && doc.spans.contains_key(&format!("{pointer}/callback-urls"))
+        {
+            c.at_key(
+                &format!("{pointer}/callback-urls"),
+                Diagnostic::error(
+                    "envc::rules::callback-urls",
+                    format!("client `{name}` has no callback URLs in envc.kdl"),
+                )
+                .label("an environment can only replace the project's callback URLs")
+                .help("declare `callback-urls` for the client in envc.kdl: they are the default of every environment"),
+            );
+        }
+    }
 }
 
 #[cfg(test)]

@@ -115,7 +115,11 @@ pub struct Backend {
     pub region: Option<RegionCode>,
     /// State object key. Default `<project>/<env>/terraform.tfstate`.
     pub key: Option<String>,
-    /// DynamoDB lock table. Default `<prefix>-<env>-tflock`.
+    /// KMS key that encrypts the state object (key ID, key ARN, alias name or alias ARN). Default `alias/<prefix>-<env>-tfstate`, created with the state bucket.
+    #[schemars(length(min = 1, max = 2048))]
+    pub kms_key: Option<String>,
+    /// Deprecated and ignored: the state is locked with S3's own lock file (`use_lockfile`), not a DynamoDB table.
+    #[schemars(extend("deprecated" = true))]
     pub lock_table: Option<String>,
 }
 
@@ -157,6 +161,106 @@ pub struct EnvironmentFile {
     pub alert_emails: Option<OneOrMany<Email>>,
     /// S3 state backend settings.
     pub backend: Option<Backend>,
+    /// Whether this environment's root owns the settings of its account and region that exist once per account and region (today API Gateway's CloudWatch Logs role). Default on; two environments in the same account and region cannot both own them.
+    pub owns_account_settings: Option<bool>,
+    /// Per-environment settings of the project's functions: `function "<name>" memory=512 { … }`.
+    pub function: Option<BTreeMap<String, FunctionSettings>>,
+    /// Per-environment settings of the project's buckets: `bucket "<name>" { object-lock … }`.
+    pub bucket: Option<BTreeMap<String, BucketSettings>>,
+    /// Per-environment settings of the user pool's clients: `user-pool { client "<name>" { callback-urls … } }`.
+    pub user_pool: Option<UserPoolSettings>,
+    /// Resources that exist in AWS but not yet in the Terraform state, to import on the next apply: `functions` (functions deployed before envc created them) and `api-execution-log-group` (the log group API Gateway created itself).
+    pub adopt: Option<OneOrMany<Adopt>>,
+}
+
+/// What an environment can adopt (import into its state) on its next apply.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Adopt {
+    /// The Lambda functions `<prefix>-<env>-<function>`, deployed before envc created them.
+    Functions,
+    /// The log group `API-Gateway-Execution-Logs_<api-id>/<stage>` that API Gateway created on its own.
+    ApiExecutionLogGroup,
+}
+
+/// Settings of a function that an environment may override.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FunctionSettings {
+    /// Memory in MB (128 – 10240).
+    #[schemars(range(min = 128, max = 10240))]
+    pub memory: Option<u32>,
+    /// Timeout in seconds (1 – 900).
+    #[schemars(range(min = 1, max = 900))]
+    pub timeout: Option<u32>,
+    /// Reserved concurrent executions. Unset by default: a new account's concurrency quota refuses any reservation.
+    #[schemars(range(min = 0, max = 100000))]
+    pub reserved_concurrency: Option<u32>,
+    /// X-Ray tracing mode. Default: `Active` where the environment's `features.xray-tracing` is on, else `PassThrough`.
+    pub tracing: Option<Tracing>,
+    /// Environment variables, merged over the project's.
+    pub environment: Option<BTreeMap<String, String>>,
+}
+
+/// Settings of a bucket that an environment may override.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BucketSettings {
+    /// S3 Object Lock of the bucket (and its replica): `object-lock mode="COMPLIANCE" days=365`, `#true` (defaults) or `#false`.
+    pub object_lock: Option<ObjectLock>,
+}
+
+/// Settings of the user pool that an environment may override.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct UserPoolSettings {
+    /// Per-environment settings of the app clients: `client "<name>" { callback-urls … }`.
+    pub client: Option<BTreeMap<String, ClientSettings>>,
+}
+
+/// Settings of an app client that an environment may override.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ClientSettings {
+    /// OAuth callback URLs of the client in this environment (replace the project's).
+    pub callback_urls: Option<OneOrMany<String>>,
+}
+
+/// X-Ray tracing mode of a function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum Tracing {
+    Active,
+    PassThrough,
+}
+
+/// S3 Object Lock retention mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum LockMode {
+    /// Users with `s3:BypassGovernanceRetention` can still delete or shorten the retention.
+    GOVERNANCE,
+    /// Nobody, the root user included, can delete a locked version before its retention ends.
+    COMPLIANCE,
+}
+
+/// S3 Object Lock: on with envc's defaults (`#true`), off (`#false`), or a default retention.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ObjectLock {
+    Enabled(bool),
+    Retention(LockRetention),
+}
+
+/// The default retention of every new object version.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct LockRetention {
+    /// Retention mode. Default `GOVERNANCE`.
+    pub mode: Option<LockMode>,
+    /// Retention in days (1 – 36500). Default 365, or the bucket's `expire-after-days` when that is shorter.
+    #[schemars(range(min = 1, max = 36500))]
+    pub days: Option<u32>,
 }
 
 /// DynamoDB attribute type: `S` string, `N` number, `B` binary.
@@ -229,12 +333,67 @@ pub struct Grant {
     pub access: Access,
 }
 
-/// A Lambda function deployed elsewhere, named `<prefix>-<env>-<name>`; envc owns its role and log group.
+/// Lambda runtimes envc generates functions for (those the AWS provider's lower bound knows and AWS has not deprecated).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum Runtime {
+    #[serde(rename = "nodejs20.x")]
+    Nodejs20,
+    #[serde(rename = "nodejs22.x")]
+    Nodejs22,
+    #[serde(rename = "python3.10")]
+    Python310,
+    #[serde(rename = "python3.11")]
+    Python311,
+    #[serde(rename = "python3.12")]
+    Python312,
+    #[serde(rename = "python3.13")]
+    Python313,
+    #[serde(rename = "java17")]
+    Java17,
+    #[serde(rename = "java21")]
+    Java21,
+    #[serde(rename = "dotnet8")]
+    Dotnet8,
+    #[serde(rename = "ruby3.3")]
+    Ruby33,
+    #[serde(rename = "provided.al2023")]
+    ProvidedAl2023,
+}
+
+/// Instruction set of a function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[allow(non_camel_case_types)]
+pub enum Architecture {
+    x86_64,
+    arm64,
+}
+
+/// A Lambda function `<prefix>-<env>-<name>`: envc owns the function (its configuration, not its code), its role, its log group and its API integration.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Function {
     /// What the function does (becomes the role's description).
     pub description: Option<String>,
+    /// The Lambda runtime, e.g. `python3.12`.
+    pub runtime: Runtime,
+    /// The handler, e.g. `app.handler` (module and function of the code the function's own pipeline deploys).
+    #[schemars(length(min = 1, max = 128))]
+    pub handler: String,
+    /// Instruction set. Default `x86_64`.
+    pub architecture: Option<Architecture>,
+    /// Memory in MB (128 – 10240). Default 128; an environment may override it.
+    #[schemars(range(min = 128, max = 10240))]
+    pub memory: Option<u32>,
+    /// Timeout in seconds (1 – 900). Default 10; an environment may override it.
+    #[schemars(range(min = 1, max = 900))]
+    pub timeout: Option<u32>,
+    /// Reserved concurrent executions. Default unset (new accounts' concurrency quota refuses reservations); an environment may override it.
+    #[schemars(range(min = 0, max = 100000))]
+    pub reserved_concurrency: Option<u32>,
+    /// X-Ray tracing mode. Default: `Active` where the environment's `features.xray-tracing` is on, else `PassThrough`.
+    pub tracing: Option<Tracing>,
+    /// Environment variables (`environment { LOG_LEVEL "info" }`); an environment's are merged over them.
+    pub environment: Option<BTreeMap<String, String>>,
     /// Tables the function may use, by their envc names.
     pub table: Option<BTreeMap<String, Grant>>,
     /// Buckets the function may use, by their envc names.
@@ -255,6 +414,9 @@ pub struct Route {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Api {
+    /// Description of the REST API. Default `API of <project>`.
+    #[schemars(length(min = 1, max = 900))]
+    pub description: Option<String>,
     /// Stage name, e.g. `v1`.
     #[schemars(regex(pattern = r"^[a-zA-Z0-9_]{1,64}$"))]
     #[schemars(extend("patternErrorMessage" = "1 to 64 letters, digits or `_`"))]
@@ -325,6 +487,8 @@ pub struct Bucket {
     /// Delete noncurrent versions after this many days. Default 90.
     #[schemars(range(min = 1))]
     pub noncurrent_expire_after_days: Option<u32>,
+    /// S3 Object Lock (write-once): `object-lock mode="GOVERNANCE" days=365`, `#true` (defaults) or `#false`. Default: on in PROD, off elsewhere. Once on, it cannot be turned off.
+    pub object_lock: Option<ObjectLock>,
 }
 
 /// The project file (`envc.kdl`): the service, described once for every environment.
@@ -346,7 +510,7 @@ pub struct ProjectFile {
     pub tags: Option<BTreeMap<String, String>>,
     /// DynamoDB tables.
     pub table: Option<BTreeMap<String, Table>>,
-    /// Lambda functions (deployed elsewhere) and their least-privilege grants.
+    /// Lambda functions: their configuration and least-privilege grants (their code comes from their own pipeline).
     pub function: Option<BTreeMap<String, Function>>,
     /// The REST API.
     pub api: Option<Api>,

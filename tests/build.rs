@@ -155,9 +155,9 @@ fn build_says_what_it_built() {
     assert_eq!(
         String::from_utf8_lossy(&first.stdout),
         format!(
-            "envc: {}/ — 6 modules, 3 environment roots\n  \
-             modules: api-gateway, cloudwatch, cognito, dynamodb, iam, s3-audit written\n  \
-             roots:   dev, prod, sit written\n  71 files written, 0 unchanged, 0 removed\n",
+            "envc: {}/ — 8 modules, 3 environment roots\n  \
+             modules: account, api-gateway, cloudwatch, cognito, dynamodb, iam, lambda, s3-audit written\n  \
+             roots:   dev, prod, sit written\n  73 files written, 0 unchanged, 0 removed\n",
             tf.display()
         )
     );
@@ -169,8 +169,8 @@ fn build_says_what_it_built() {
     let again = envc(p.path(), &["build"]);
     assert!(
         String::from_utf8_lossy(&again.stdout).contains(
-            "  modules: api-gateway, cloudwatch, cognito, dynamodb, iam, s3-audit up to date\n  \
-         roots:   sit written; dev, prod up to date\n  1 file written, 70 unchanged, 0 removed\n"
+            "  modules: account, api-gateway, cloudwatch, cognito, dynamodb, iam, lambda, s3-audit up to date\n  \
+         roots:   sit written; dev, prod up to date\n  1 file written, 72 unchanged, 0 removed\n"
         ),
         "{}",
         String::from_utf8_lossy(&again.stdout)

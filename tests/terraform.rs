@@ -66,6 +66,13 @@ fn example_roots_validate_and_plan_offline() {
             !keys.is_empty() && keys.iter().all(|k| k["enable_key_rotation"] == true),
             "{env}: KMS key with rotation"
         );
+        // A new key is single-Region (turning replication on later must not replace it);
+        // replication gets a key of its own in the failover region.
+        assert!(
+            keys.iter().all(|k| k["multi_region"] == false),
+            "{env}: keys are created single-Region"
+        );
+        assert_eq!(keys.len(), if env == "prod" { 2 } else { 1 }, "{env}: keys");
         assert_example_plan(env, &plan);
         eprintln!(
             "terraform: {env} validated and planned ({} resources, {} tables)",
@@ -131,12 +138,97 @@ fn assert_example_plan(env: &str, plan: &Value) {
     assert_eq!(integrations.len(), 15, "{env}: integrations");
     for i in &integrations {
         assert_eq!(i["type"], "AWS_PROXY", "{env}");
+    }
+    for i in &integrations {
         let uri = i["uri"].as_str().unwrap_or_default();
         assert!(
             uri.contains(&format!(":function:am-{env}-")),
             "{env}: {uri}"
         );
     }
+    // Each integration invokes a function the tree creates: the API is applied after
+    // the lambda module, so that the functions exist before their permissions.
+    let gateway = &plan["configuration"]["root_module"]["module_calls"]["api_gateway"];
+    let after: Vec<&str> = gateway["depends_on"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d.as_str())
+        .collect();
+    assert!(
+        after.contains(&"module.lambda"),
+        "{env}: api_gateway after lambda: {after:?}"
+    );
+
+    // Lambda: envc owns each function, created from the placeholder package the tree
+    // uploads; the code is the pipeline's.
+    let functions = p("aws_lambda_function");
+    let mut want: Vec<String> = [
+        "assignments-api",
+        "audit-export",
+        "authenticate",
+        "authorizer",
+        "roles-api",
+        "users-api",
+    ]
+    .iter()
+    .map(|f| format!("am-{env}-{f}"))
+    .collect();
+    want.sort();
+    assert_eq!(names(&functions, "function_name"), want, "{env}: functions");
+    for f in &functions {
+        assert_eq!(f["runtime"], "python3.12", "{env}");
+        assert_eq!(f["handler"], "app.handler", "{env}");
+        assert_eq!(f["architectures"][0], "arm64", "{env}");
+        assert_eq!(
+            f["s3_key"].as_str().map(|k| k.starts_with("placeholders/")),
+            Some(true),
+            "{env}"
+        );
+        assert_eq!(
+            f["reserved_concurrent_executions"], -1,
+            "{env}: no reservation by default"
+        );
+        assert_eq!(
+            f["tracing_config"][0]["mode"],
+            if prod { "Active" } else { "PassThrough" },
+            "{env}: tracing follows features.xray-tracing"
+        );
+    }
+    let authenticate = functions
+        .iter()
+        .find(|f| f["function_name"] == format!("am-{env}-authenticate"))
+        .expect("authenticate");
+    assert_eq!(
+        authenticate["memory_size"],
+        if prod { 512 } else { 256 },
+        "{env}: memory, overridden in prod"
+    );
+    assert_eq!(
+        authenticate["environment"][0]["variables"]["LOG_LEVEL"], "info",
+        "{env}: the project's environment variables"
+    );
+    let users = functions
+        .iter()
+        .find(|f| f["function_name"] == format!("am-{env}-users-api"))
+        .expect("users-api");
+    assert_eq!(
+        users["environment"][0]["variables"]["LOG_LEVEL"].as_str(),
+        (env == "dev").then_some("debug"),
+        "{env}: dev's environment variables"
+    );
+    let placeholders = p("aws_s3_object");
+    assert_eq!(
+        placeholders.len(),
+        6,
+        "{env}: one placeholder package per function"
+    );
+    assert!(
+        placeholders.iter().all(|o| o["content_base64"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("UEsD"))),
+        "{env}: zip packages"
+    );
     assert_eq!(
         p("aws_api_gateway_resource").len(),
         12,
@@ -186,14 +278,18 @@ fn assert_example_plan(env: &str, plan: &Value) {
         );
     }
 
-    // S3: the audit bucket (and its replica in prod only), every bucket locked down.
+    // S3: the audit bucket (and its replica in prod only) and the functions' package
+    // bucket, every bucket locked down.
     let region = if prod { "af-south-1" } else { "eu-west-1" };
     let account = match env {
         "dev" => "111111111111",
         "sit" => "222222222222",
         _ => "333333333333",
     };
-    let mut want = vec![format!("am-{env}-audit-{account}-{region}")];
+    let mut want = vec![
+        format!("am-{env}-audit-{account}-{region}"),
+        format!("am-{env}-lambda-packages-{account}-{region}"),
+    ];
     if prod {
         want.push(format!("am-{env}-audit-{account}-eu-west-1"));
     }
@@ -213,7 +309,10 @@ fn assert_example_plan(env: &str, plan: &Value) {
     }
     let lifecycles = p("aws_s3_bucket_lifecycle_configuration");
     assert_eq!(lifecycles.len(), want.len(), "{env}: lifecycles");
-    for l in &lifecycles {
+    for l in lifecycles
+        .iter()
+        .filter(|l| l["rule"][0]["id"] == "hot-warm-cold")
+    {
         let rule = &l["rule"][0];
         let mut days: Vec<(i64, String)> = rule["transition"]
             .as_array()
@@ -265,13 +364,51 @@ fn assert_example_plan(env: &str, plan: &Value) {
     );
     assert_eq!(
         p("aws_kms_replica_key").len(),
-        usize::from(prod),
-        "{env}: replica key in prod only"
+        0,
+        "{env}: a fresh tree has no multi-Region replica key"
+    );
+    // Object Lock: on by default for PROD's audit bucket and its replica, off elsewhere.
+    let locks = p("aws_s3_bucket_object_lock_configuration");
+    assert_eq!(locks.len(), if prod { 2 } else { 0 }, "{env}: Object Lock");
+    for l in &locks {
+        let retention = &l["rule"][0]["default_retention"][0];
+        assert_eq!(retention["mode"], "GOVERNANCE", "{env}");
+        assert_eq!(retention["days"], 365, "{env}");
+    }
+    // Cognito callback URLs per environment (the project's by default).
+    let web = clients
+        .iter()
+        .find(|c| c["name"] == format!("am-{env}-web"))
+        .expect("web client");
+    let web_urls: Vec<&str> = web["callback_urls"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|u| u.as_str())
+        .collect();
+    let mut want_urls = match env {
+        "dev" => vec![
+            "http://localhost:3000/callback",
+            "https://dev.app.example.com/callback",
+        ],
+        "sit" => vec!["https://sit.app.example.com/callback"],
+        _ => vec!["https://app.example.com/callback"],
+    };
+    want_urls.sort();
+    let mut got_urls = web_urls.clone();
+    got_urls.sort();
+    assert_eq!(got_urls, want_urls, "{env}: callback URLs");
+    let api = &p("aws_api_gateway_rest_api")[0];
+    assert_eq!(
+        api["description"],
+        format!("Access Management API: users, roles and their assignments (am-{env})."),
+        "{env}: the API's description comes from the project"
     );
 
-    // CloudWatch: log groups with retention and KMS, alarms, the dashboard, the alert topic.
+    // CloudWatch: log groups with retention and KMS (the functions', the API's access,
+    // WAF and execution logs), alarms, the dashboard, the alert topic.
     let log_groups = p("aws_cloudwatch_log_group");
-    assert_eq!(log_groups.len(), 6 + 2, "{env}: log groups");
+    assert_eq!(log_groups.len(), 6 + 3, "{env}: log groups");
     let retention = match env {
         "dev" => 14,
         "sit" => 30,
@@ -280,6 +417,12 @@ fn assert_example_plan(env: &str, plan: &Value) {
     for g in &log_groups {
         assert_eq!(g["retention_in_days"], retention, "{env}: {}", g["name"]);
     }
+    // API Gateway's account setting: owned by this root (one environment per account and region).
+    assert_eq!(
+        p("aws_api_gateway_account").len(),
+        1,
+        "{env}: account setting"
+    );
     let alarms = p("aws_cloudwatch_metric_alarm");
     assert_eq!(alarms.len(), 2 + 2 * 4, "{env}: alarms");
     let latency = alarms
@@ -339,12 +482,17 @@ fn minimal_projects_validate_and_plan_offline() {
         // A public API without a user pool, a bucket, no tables; replication on.
         (
             "public-api",
-            "project \"hooks\"\nprefix \"hk\"\nfunction \"receiver\" {\n    bucket \"inbox\" access=\"write\"\n}\napi {\n    stage \"live\"\n    route \"POST /hooks/{proxy+}\" function=\"receiver\" auth=#false\n    route \"GET /\" function=\"receiver\" auth=#false\n}\nbucket \"inbox\" {\n    warm-after-days 30\n    cold-after-days 60\n    archive-after-days 150\n    expire-after-days 400\n    noncurrent-expire-after-days 30\n}\n",
+            "project \"hooks\"\nprefix \"hk\"\nfunction \"receiver\" {\n    runtime \"nodejs22.x\"\n    handler \"index.handler\"\n    bucket \"inbox\" access=\"write\"\n}\napi {\n    stage \"live\"\n    route \"POST /hooks/{proxy+}\" function=\"receiver\" auth=#false\n    route \"GET /\" function=\"receiver\" auth=#false\n}\nbucket \"inbox\" {\n    warm-after-days 30\n    cold-after-days 60\n    archive-after-days 150\n    expire-after-days 400\n    noncurrent-expire-after-days 30\n}\n",
             &[
                 ("dev", DEV),
                 (
                     "prod",
                     "tier \"PROD\"\nregion \"eu-central-1\"\nfailover-region \"eu-west-1\"\ncross-region-replication #true\naccount-id \"222222222222\"\n",
+                ),
+                // dev's account and region: dev owns their settings, qa does not.
+                (
+                    "qa",
+                    "tier \"SIT\"\nregion \"eu-west-1\"\naccount-id \"111111111111\"\nowns-account-settings #false\n",
                 ),
             ],
         ),
@@ -388,17 +536,28 @@ fn minimal_projects_validate_and_plan_offline() {
                     assert_eq!(count("aws_api_gateway_authorizer"), 0, "{env}");
                     assert_eq!(count("aws_cognito_user_pool"), 0, "{env}");
                     assert_eq!(count("aws_dynamodb_table"), 0, "{env}");
-                    assert_eq!(count("aws_s3_bucket"), 1 + usize::from(prod), "{env}");
+                    assert_eq!(
+                        count("aws_s3_bucket"),
+                        2 + usize::from(prod),
+                        "{env}: inbox (and its replica), packages"
+                    );
+                    assert_eq!(count("aws_lambda_function"), 1, "{env}");
                     assert_eq!(
                         count("aws_s3_bucket_replication_configuration"),
                         usize::from(prod),
                         "{env}"
                     );
-                    assert_eq!(count("aws_kms_replica_key"), usize::from(prod), "{env}");
+                    assert_eq!(count("aws_kms_key"), 1 + usize::from(prod), "{env}");
+                    let owner = *env != "qa";
                     assert_eq!(
                         count("aws_iam_role"),
-                        2 + usize::from(prod),
-                        "{env}: function, API logging, replication"
+                        1 + usize::from(owner) + usize::from(prod),
+                        "{env}: function, API logging (the owner of the account settings), replication"
+                    );
+                    assert_eq!(
+                        count("aws_api_gateway_account"),
+                        usize::from(owner),
+                        "{env}: the account setting, once per account and region"
                     );
                 }
             }
@@ -429,6 +588,14 @@ fn every_spec_file_is_generated() {
         (
             "modules/iam",
             &["main.tf", "policies.tf", "variables.tf", "outputs.tf"],
+        ),
+        (
+            "modules/lambda",
+            &["main.tf", "packages.tf", "variables.tf", "outputs.tf"],
+        ),
+        (
+            "modules/account",
+            &["main.tf", "variables.tf", "outputs.tf"],
         ),
         (
             "modules/api-gateway",

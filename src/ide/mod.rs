@@ -421,7 +421,10 @@ impl ProjectState {
             return;
         };
         match crate::check_project((**doc).clone()) {
-            Ok(p) => self.project = Some(p),
+            Ok(p) => {
+                self.project_diagnostics = p.warnings.clone();
+                self.project = Some(p);
+            }
             Err(e) => self.project_diagnostics = e,
         }
     }
@@ -440,7 +443,7 @@ impl ProjectState {
             }
             let checked = crate::check_environment(name, &this.env_docs, this.project.as_ref());
             let (env, diagnostics) = match checked.result {
-                Ok(env) => (Some(env), Vec::new()),
+                Ok(env) => (Some(env), checked.warnings),
                 Err(d) => (None, d),
             };
             EnvState {

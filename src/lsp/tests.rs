@@ -555,7 +555,10 @@ fn completion_of_keys_with_descriptions_and_tier_defaults() {
         "environments/dev.kdl",
         &format!("{DEV}backend {{ |"),
     );
-    assert_eq!(labels(&v), ["bucket", "region", "key", "lock-table"]);
+    assert_eq!(
+        labels(&v),
+        ["bucket", "region", "key", "kms-key", "lock-table"]
+    );
     assert_eq!(c.shutdown(), 0);
 }
 
@@ -1112,7 +1115,8 @@ fn document_symbols_outline_the_project_and_environments() {
             "features",
             "flags",
             "alarms",
-            "alert-emails"
+            "alert-emails",
+            "authenticate",
         ]
     );
     assert_eq!(c.shutdown(), 0);

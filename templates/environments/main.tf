@@ -1,8 +1,8 @@
 
 # The environment: every module of the project, wired together. Names are
 # "<prefix>-<env>-<name>"; environment-specific values come from
-# terraform.tfvars, the KMS key from kms.tf, the feature flags from
-# parameters.tf.
+# terraform.tfvars, the KMS keys from kms.tf, the feature flags from
+# parameters.tf, moved and import blocks from state.tf.
 
 locals {
   project = {{ project.name }}
@@ -43,7 +43,7 @@ module "dynamodb" {
   deletion_protection = var.deletion_protection
   cross_region_replication = var.cross_region_replication
   failover_region = var.failover_region
-  replica_kms_key_arn = {{ ("aws_kms_replica_key.failover.arn" if env.cross_region_replication else "null") | safe }}
+  replica_kms_key_arn = {{ ("local.failover_key_arn" if env.cross_region_replication else "null") | safe }}
 }
 {% endif %}
 {% if "s3-audit" in modules %}
@@ -62,7 +62,8 @@ module "s3_audit" {
   kms_key_arn = aws_kms_key.main.arn
   replication_enabled = var.cross_region_replication
   failover_region = var.failover_region
-  replica_kms_key_arn = {{ ("aws_kms_replica_key.failover.arn" if env.cross_region_replication else "null") | safe }}
+  replica_kms_key_arn = {{ ("local.failover_key_arn" if env.cross_region_replication else "null") | safe }}
+  object_lock = var.object_lock
 }
 {% endif %}
 
@@ -96,7 +97,7 @@ module "iam" {
 
   name_prefix = local.name_prefix
   kms_key_arn = aws_kms_key.main.arn
-  xray_tracing = var.xray_tracing
+  traced_functions = [for name, f in var.functions : name if f.tracing == "Active"]
 {% for t in project.tables %}
   {{ t.id | ident }}_table_arn = module.dynamodb.{{ t.id | ident }}_table_arn
 {% endfor %}
@@ -108,6 +109,22 @@ module "iam" {
 {% endfor %}
 }
 {% endif %}
+{% if "lambda" in modules %}
+
+module "lambda" {
+  source = "../../modules/lambda"
+
+  name_prefix = local.name_prefix
+  account_id = var.account_id
+  region = var.region
+  kms_key_arn = aws_kms_key.main.arn
+  functions = var.functions
+{% for f in project.functions %}
+  {{ f.id | ident }}_role_arn = module.iam.{{ f.id | ident }}_role_arn
+  {{ f.id | ident }}_log_group_name = module.cloudwatch.{{ f.id | ident }}_log_group_name
+{% endfor %}
+}
+{% endif %}
 {% if "cognito" in modules %}
 
 module "cognito" {
@@ -116,6 +133,18 @@ module "cognito" {
   name_prefix = local.name_prefix
   advanced_security = var.cognito_advanced_security
   deletion_protection = var.deletion_protection
+  callback_urls = var.callback_urls
+}
+{% endif %}
+{% if "account" in modules and env.owns_account_settings %}
+
+# This environment owns the settings of its account and region (envc:
+# owns-account-settings): apply it before other roots of the same account
+# and region.
+module "account" {
+  source = "../../modules/account"
+
+  name_prefix = local.name_prefix
 }
 {% endif %}
 {% if "api-gateway" in modules %}
@@ -128,13 +157,21 @@ module "api_gateway" {
   stage_name = local.api_stage_name
   region = var.region
   account_id = var.account_id
+  kms_key_arn = aws_kms_key.main.arn
+  log_retention_days = var.log_retention_days
 {% if project.api.authorized %}
   user_pool_arn = module.cognito.user_pool_arn
 {% endif %}
   access_log_group_arn = module.cloudwatch.api_access_log_group_arn
   waf_log_group_arn = module.cloudwatch.api_waf_log_group_arn
-  cloudwatch_role_arn = module.iam.api_gateway_cloudwatch_role_arn
   xray_tracing = var.xray_tracing
   detailed_metrics = var.detailed_metrics
+
+  # The integrations invoke the lambda module's functions, which must exist
+  # before their permissions.{% if env.owns_account_settings %} Stages log through the account setting, which
+  # must name the role first.{% else %} Stages log through the account setting, owned
+  # by another environment of this account and region: apply that one first.{% endif %}
+
+  depends_on = [{% if env.owns_account_settings %}module.account, {% endif %}module.lambda]
 }
 {% endif %}

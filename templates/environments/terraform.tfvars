@@ -30,3 +30,40 @@ api_5xx_errors_threshold = {{ env.alarms.api_5xx_errors }}
 api_latency_p99_ms_threshold = {{ env.alarms.api_latency_p99_ms }}
 dynamodb_throttles_threshold = {{ env.alarms.dynamodb_throttles }}
 dynamodb_system_errors_threshold = {{ env.alarms.dynamodb_system_errors }}
+{% if env.functions %}
+
+functions = {
+{% for f in env.functions %}
+  {{ f.name }} = {
+    memory_size = {{ f.memory }}
+    timeout = {{ f.timeout }}
+    reserved_concurrency = {{ f.reserved_concurrency }}
+    tracing = {{ f.tracing }}
+    environment = {{ f.environment | hcl(4) }}
+  }
+{% endfor %}
+}
+{% endif %}
+{% if env.buckets %}
+
+object_lock = {
+{% for b in env.buckets %}
+{% if b.object_lock %}
+  {{ b.name }} = {
+    mode = {{ b.object_lock.mode }}
+    days = {{ b.object_lock.days }}
+  }
+{% else %}
+  {{ b.name }} = null
+{% endif %}
+{% endfor %}
+}
+{% endif %}
+{% if env.callback_urls %}
+
+callback_urls = {
+{% for c in env.callback_urls %}
+  {{ c.name }} = {{ c.urls }}
+{% endfor %}
+}
+{% endif %}

@@ -128,3 +128,35 @@ variable "dynamodb_system_errors_threshold" {
   description = "System errors of a table in 5 minutes that raise the alarm."
   type = number
 }
+
+variable "functions" {
+  description = "Settings of every function in this environment, by envc function name (envc: function {})."
+  type = map(object({
+    memory_size = number
+    timeout = number
+    reserved_concurrency = number
+    tracing = string
+    environment = map(string)
+  }))
+  default = {}
+}
+
+variable "object_lock" {
+  description = "S3 Object Lock default retention of every bucket, by envc bucket name; null where Object Lock is off (envc: object-lock)."
+  type = map(object({
+    mode = string
+    days = number
+  }))
+  default = {}
+
+  validation {
+    condition = alltrue([for l in values(var.object_lock) : l == null ? true : contains(["GOVERNANCE", "COMPLIANCE"], l.mode) && l.days >= 1])
+    error_message = "object_lock entries must be null or { mode = GOVERNANCE or COMPLIANCE, days >= 1 }."
+  }
+}
+
+variable "callback_urls" {
+  description = "OAuth callback URLs of the app clients that have them, by envc client name (envc: callback-urls)."
+  type = map(list(string))
+  default = {}
+}

@@ -1,12 +1,20 @@
 //! Shared helpers of the integration tests.
 #![allow(dead_code)]
 
+pub mod moto;
 pub mod terraform;
 pub mod tools;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+/// A line of a test's findings (times, counts, workarounds), written to the real stderr:
+/// libtest captures only `print!`/`eprint!`, and these belong in every run's output.
+pub fn report(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
 
 pub fn envc_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_envc"))

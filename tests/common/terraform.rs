@@ -23,17 +23,48 @@ pub fn terraform_available() -> bool {
     )
 }
 
+/// A Terraform CLI configuration that installs the AWS provider from the mirror and
+/// links it into each working directory (the mirror doubles as the plugin cache)
+/// instead of copying its 700 MB: `terraform init` takes a second, not ten.
+pub fn cli_config() -> &'static Path {
+    static CONFIG: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    CONFIG.get_or_init(|| {
+        // Under target/tmp, written whole and renamed: test binaries run it concurrently.
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        let path = dir.join("envc-tests.tfrc");
+        let temp = dir.join(format!("envc-tests.tfrc.{}", std::process::id()));
+        fs::write(
+            &temp,
+            format!(
+                "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{PLUGINS}\"\n    include = [\"registry.terraform.io/hashicorp/aws\"]\n  }}\n}}\n\
+                 plugin_cache_dir = \"{PLUGINS}\"\nplugin_cache_may_break_dependency_lock_file = true\n"
+            ),
+        )
+        .unwrap();
+        fs::rename(&temp, &path).unwrap();
+        path
+    })
+}
+
+/// `terraform <args>` in `dir`, offline: mock credentials, the provider from the mirror.
 pub fn tf(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new("terraform")
-        .current_dir(dir)
+    tf_with(dir, args, &[])
+}
+
+/// [`tf`] with more environment variables (moto's credentials, timeouts, …).
+pub fn tf_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = Command::new("terraform");
+    cmd.current_dir(dir)
         .args(args)
         .env("AWS_ACCESS_KEY_ID", "mock")
         .env("AWS_SECRET_ACCESS_KEY", "mock")
         .env("CHECKPOINT_DISABLE", "1")
         .env("TF_IN_AUTOMATION", "1")
-        .env("TF_CLI_CONFIG_FILE", "/dev/null")
-        .output()
-        .unwrap()
+        .env("TF_CLI_CONFIG_FILE", cli_config());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
 }
 
 pub fn must(dir: &Path, args: &[&str]) -> String {
@@ -95,26 +126,11 @@ pub fn planned_all(plan: &Value) -> Vec<Value> {
 pub fn validate_and_plan(root: &Path) -> Value {
     must(
         root,
-        &[
-            "init",
-            "-backend=false",
-            &format!("-plugin-dir={PLUGINS}"),
-            "-input=false",
-            "-no-color",
-        ],
+        &["init", "-backend=false", "-input=false", "-no-color"],
     );
     must(root, &["validate", "-no-color"]);
     write_override(root);
-    must(
-        root,
-        &[
-            "init",
-            "-reconfigure",
-            &format!("-plugin-dir={PLUGINS}"),
-            "-input=false",
-            "-no-color",
-        ],
-    );
+    must(root, &["init", "-reconfigure", "-input=false", "-no-color"]);
     let plan = must(
         root,
         &[

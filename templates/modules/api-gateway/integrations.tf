@@ -1,8 +1,11 @@
 
 # Lambda proxy integrations: one AWS_PROXY integration per route of
-# routes.tf, to the function named by the naming convention
-# "<prefix>-<env>-<function>" (functions are deployed elsewhere), and one
-# aws_lambda_permission per function, scoped to this API's execution ARN.
+# routes.tf, to the function "<prefix>-<env>-<function>" of the lambda module,
+# and one aws_lambda_permission per function, scoped to this API's execution
+# ARN. The ARNs follow the naming convention; the root applies this module
+# after the lambda module (depends_on), so the functions exist first. (Wiring
+# the lambda module's outputs in instead makes checkov 3.3 stop evaluating
+# this module's variables.)
 {% if project.api.functions %}
 
 locals {

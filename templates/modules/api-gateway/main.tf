@@ -4,14 +4,16 @@
 # authorizer{% endif %}, a request validator and a client certificate; a deployment that
 # is replaced (create before destroy) whenever a resource, method or
 # integration is replaced; the stage with access logs, X-Ray and method
-# settings (metrics, logging, throttling); a WAF web ACL in front of the
+# settings (metrics, logging, throttling), and the log group of its execution
+# logs, created before the stage writes to it; a WAF web ACL in front of the
 # stage (AWS managed rule groups and a per-IP rate limit), logging to
 # CloudWatch Logs. The resource tree and methods are in routes.tf, the Lambda
-# integrations in integrations.tf.
+# integrations in integrations.tf. The role API Gateway logs with is an
+# account setting (the account module of the root that owns it).
 
 resource "aws_api_gateway_rest_api" "this" {
   name = var.api_name
-  description = "API of {{ project.name | in_string }} (${var.name_prefix})."
+  description = "{{ api.description | in_string }} (${var.name_prefix})."
 
   endpoint_configuration {
     types = ["REGIONAL"]
@@ -43,10 +45,13 @@ resource "aws_api_gateway_client_certificate" "this" {
   description = "Client certificate of the ${var.api_name} stage (lets back ends verify that calls come from API Gateway)."
 }
 
-# Account-level setting of the region: the role API Gateway writes
-# CloudWatch logs with (created by the iam module). The stage depends on it.
-resource "aws_api_gateway_account" "this" {
-  cloudwatch_role_arn = var.cloudwatch_role_arn
+# The log group API Gateway writes the stage's execution logs to (logging
+# level INFO in the method settings). API Gateway would create it on the first
+# request, without retention or KMS key; here it has both, before the stage.
+resource "aws_cloudwatch_log_group" "execution" {
+  name = "API-Gateway-Execution-Logs_${aws_api_gateway_rest_api.this.id}/${var.stage_name}"
+  retention_in_days = var.log_retention_days
+  kms_key_id = var.kms_key_arn
 }
 
 resource "aws_api_gateway_deployment" "this" {
@@ -104,9 +109,12 @@ resource "aws_api_gateway_stage" "this" {
     })
   }
 
-  depends_on = [aws_api_gateway_account.this]
+  depends_on = [aws_cloudwatch_log_group.execution]
 }
 
+# Trivy AWS-0190 (response caching): responses are per caller and carry
+# authorization data; caching them is unsafe.
+#trivy:ignore:AWS-0190
 resource "aws_api_gateway_method_settings" "all" {
   # checkov:skip=CKV_AWS_225: responses are per caller and carry authorization data; caching them is unsafe
   rest_api_id = aws_api_gateway_rest_api.this.id

@@ -43,6 +43,21 @@ variable "account_id" {
     error_message = "account_id must be 12 digits."
   }
 }
+
+variable "kms_key_arn" {
+  description = "ARN of the environment's customer-managed KMS key (the execution log group)."
+  type = string
+}
+
+variable "log_retention_days" {
+  description = "Retention of the execution log group, in days."
+  type = number
+
+  validation {
+    condition = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of CloudWatch Logs' allowed retention values."
+  }
+}
 {% if project.api.authorized %}
 
 variable "user_pool_arn" {
@@ -58,11 +73,6 @@ variable "access_log_group_arn" {
 
 variable "waf_log_group_arn" {
   description = "ARN of the log group of the WAF logs; its name starts with \"aws-waf-logs-\" (cloudwatch module)."
-  type = string
-}
-
-variable "cloudwatch_role_arn" {
-  description = "ARN of the role API Gateway writes CloudWatch logs with (iam module)."
   type = string
 }
 

@@ -2,7 +2,8 @@
 # The `user-pool` of envc.kdl: one user pool (password policy and MFA from the
 # project, advanced security and deletion protection from the environment's
 # features) and one app client per `client` node. Public clients (browser,
-# mobile) get no secret.
+# mobile) get no secret. Clients with callback URLs use the code flow, with
+# the environment's URLs (var.callback_urls; the project's by default).
 {% set pool = project.user_pool %}
 
 resource "aws_cognito_user_pool" "this" {
@@ -62,7 +63,7 @@ resource "aws_cognito_user_pool_client" "{{ c.id | ident }}" {
   allowed_oauth_flows_user_pool_client = true
   allowed_oauth_flows = ["code"]
   allowed_oauth_scopes = ["openid", "email", "profile"]
-  callback_urls = {{ c.callback_urls }}
+  callback_urls = var.callback_urls[{{ c.name }}]
 {% endif %}
   supported_identity_providers = ["COGNITO"]
   access_token_validity = {{ c.access_token_minutes }}

@@ -20,3 +20,14 @@ variable "deletion_protection" {
   type = bool
   default = true
 }
+
+variable "callback_urls" {
+  description = "OAuth callback URLs by envc client name, for the clients that have them."
+  type = map(list(string))
+  default = {}
+
+  validation {
+    condition = alltrue([for urls in values(var.callback_urls) : length(urls) > 0 && alltrue([for u in urls : can(regex("^[a-z][a-z0-9+.-]*://", u))])])
+    error_message = "callback_urls must map client names to non-empty lists of URLs."
+  }
+}

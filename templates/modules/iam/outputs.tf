@@ -1,8 +1,11 @@
 {% for f in project.functions %}
 
 output "{{ f.id | ident }}_role_arn" {
-  description = "ARN of the service role of the {{ f.name | in_string }} function."
+  description = "ARN of the service role of the {{ f.name | in_string }} function, once its permissions are attached."
   value = aws_iam_role.{{ f.id | ident }}.arn
+
+  # A function created with this role can write its logs (and traces) from its first invocation.
+  depends_on = [aws_iam_role_policy_attachment.{{ f.id | ident }}, aws_iam_role_policy_attachment.{{ f.id | ident }}_xray]
 }
 
 output "{{ f.id | ident }}_role_name" {
@@ -15,13 +18,6 @@ output "{{ f.id | ident }}_policy_arn" {
   value = aws_iam_policy.{{ f.id | ident }}.arn
 }
 {% endfor %}
-{% if project.api %}
-
-output "api_gateway_cloudwatch_role_arn" {
-  description = "ARN of the role API Gateway writes CloudWatch logs with."
-  value = aws_iam_role.api_gateway_cloudwatch.arn
-}
-{% endif %}
 
 output "role_arns" {
   description = "Service role ARNs by envc function name."

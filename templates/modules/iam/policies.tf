@@ -1,7 +1,7 @@
 
 # The permissions of each function role of main.tf: its `table` and `bucket`
 # grants of envc.kdl (read, write or read-write), the environment KMS key,
-# its own log group, and X-Ray write access when xray_tracing is on. Every
+# its own log group, and X-Ray write access when its tracing is Active. Every
 # ARN is an input wired from the dynamodb, s3-audit and cloudwatch modules.
 
 locals {
@@ -80,7 +80,7 @@ resource "aws_iam_role_policy_attachment" "{{ f.id | ident }}" {
 }
 
 resource "aws_iam_role_policy_attachment" "{{ f.id | ident }}_xray" {
-  count = var.xray_tracing ? 1 : 0
+  count = contains(var.traced_functions, {{ f.name }}) ? 1 : 0
 
   role = aws_iam_role.{{ f.id | ident }}.name
   policy_arn = local.xray_write_policy_arn

@@ -19,10 +19,10 @@ variable "kms_key_arn" {
   }
 }
 
-variable "xray_tracing" {
-  description = "Attach X-Ray write access to every function role."
-  type = bool
-  default = false
+variable "traced_functions" {
+  description = "envc names of the functions whose tracing is Active: their roles get X-Ray write access."
+  type = list(string)
+  default = []
 }
 {% for t in project.tables %}
 

@@ -5,12 +5,17 @@
 # parameters. Its policy lets the account (and so IAM policies) administer
 # and use it, and lets CloudWatch Logs of this region, SNS and CloudWatch
 # alarms (publishing to the encrypted alert topic) use it.
+#
+# The key is created single-Region, and multi_region is ignored afterwards:
+# changing it would replace the key and schedule the old one, which encrypts
+# everything, for deletion. Earlier versions of envc created the key
+# multi-Region when replication was on; such a key keeps its setting.
 
 resource "aws_kms_key" "main" {
   description             = "access-management ${var.env_name}: tables, buckets, logs, alerts, parameters"
   enable_key_rotation     = true
   deletion_window_in_days = 30
-  multi_region            = var.cross_region_replication
+  multi_region            = false
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
@@ -47,6 +52,11 @@ resource "aws_kms_key" "main" {
       },
     ]
   })
+
+  lifecycle {
+    # Turning multi_region on or off replaces a key: never do it to a key in use.
+    ignore_changes = [multi_region]
+  }
 }
 
 resource "aws_kms_alias" "main" {

@@ -2,8 +2,8 @@
 
 # The environment: every module of the project, wired together. Names are
 # "<prefix>-<env>-<name>"; environment-specific values come from
-# terraform.tfvars, the KMS key from kms.tf, the feature flags from
-# parameters.tf.
+# terraform.tfvars, the KMS keys from kms.tf, the feature flags from
+# parameters.tf, moved and import blocks from state.tf.
 
 locals {
   project     = "access-management"
@@ -59,6 +59,7 @@ module "s3_audit" {
   replication_enabled = var.cross_region_replication
   failover_region     = var.failover_region
   replica_kms_key_arn = null
+  object_lock         = var.object_lock
 }
 
 module "cloudwatch" {
@@ -87,7 +88,7 @@ module "iam" {
 
   name_prefix                   = local.name_prefix
   kms_key_arn                   = aws_kms_key.main.arn
-  xray_tracing                  = var.xray_tracing
+  traced_functions              = [for name, f in var.functions : name if f.tracing == "Active"]
   role_assignments_table_arn    = module.dynamodb.role_assignments_table_arn
   roles_table_arn               = module.dynamodb.roles_table_arn
   sessions_table_arn            = module.dynamodb.sessions_table_arn
@@ -101,12 +102,44 @@ module "iam" {
   users_api_log_group_arn       = module.cloudwatch.users_api_log_group_arn
 }
 
+module "lambda" {
+  source = "../../modules/lambda"
+
+  name_prefix                    = local.name_prefix
+  account_id                     = var.account_id
+  region                         = var.region
+  kms_key_arn                    = aws_kms_key.main.arn
+  functions                      = var.functions
+  assignments_api_role_arn       = module.iam.assignments_api_role_arn
+  assignments_api_log_group_name = module.cloudwatch.assignments_api_log_group_name
+  audit_export_role_arn          = module.iam.audit_export_role_arn
+  audit_export_log_group_name    = module.cloudwatch.audit_export_log_group_name
+  authenticate_role_arn          = module.iam.authenticate_role_arn
+  authenticate_log_group_name    = module.cloudwatch.authenticate_log_group_name
+  authorizer_role_arn            = module.iam.authorizer_role_arn
+  authorizer_log_group_name      = module.cloudwatch.authorizer_log_group_name
+  roles_api_role_arn             = module.iam.roles_api_role_arn
+  roles_api_log_group_name       = module.cloudwatch.roles_api_log_group_name
+  users_api_role_arn             = module.iam.users_api_role_arn
+  users_api_log_group_name       = module.cloudwatch.users_api_log_group_name
+}
+
 module "cognito" {
   source = "../../modules/cognito"
 
   name_prefix         = local.name_prefix
   advanced_security   = var.cognito_advanced_security
   deletion_protection = var.deletion_protection
+  callback_urls       = var.callback_urls
+}
+
+# This environment owns the settings of its account and region (envc:
+# owns-account-settings): apply it before other roots of the same account
+# and region.
+module "account" {
+  source = "../../modules/account"
+
+  name_prefix = local.name_prefix
 }
 
 module "api_gateway" {
@@ -117,10 +150,16 @@ module "api_gateway" {
   stage_name           = local.api_stage_name
   region               = var.region
   account_id           = var.account_id
+  kms_key_arn          = aws_kms_key.main.arn
+  log_retention_days   = var.log_retention_days
   user_pool_arn        = module.cognito.user_pool_arn
   access_log_group_arn = module.cloudwatch.api_access_log_group_arn
   waf_log_group_arn    = module.cloudwatch.api_waf_log_group_arn
-  cloudwatch_role_arn  = module.iam.api_gateway_cloudwatch_role_arn
   xray_tracing         = var.xray_tracing
   detailed_metrics     = var.detailed_metrics
+
+  # The integrations invoke the lambda module's functions, which must exist
+  # before their permissions. Stages log through the account setting, which
+  # must name the role first.
+  depends_on = [module.account, module.lambda]
 }

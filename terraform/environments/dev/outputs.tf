@@ -40,6 +40,16 @@ output "policy_arns" {
   value       = module.iam.policy_arns
 }
 
+output "function_names" {
+  description = "Lambda function names by envc function name."
+  value       = module.lambda.function_names
+}
+
+output "package_bucket_name" {
+  description = "Bucket of the functions' deployment packages."
+  value       = module.lambda.package_bucket_name
+}
+
 output "api_invoke_url" {
   description = "Base URL of the API stage."
   value       = module.api_gateway.invoke_url

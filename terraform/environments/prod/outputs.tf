@@ -11,8 +11,8 @@ output "kms_key_arn" {
 }
 
 output "replica_kms_key_arn" {
-  description = "ARN of the replica KMS key in the failover region."
-  value       = aws_kms_replica_key.failover.arn
+  description = "ARN of the KMS key in the failover region (replica tables and buckets)."
+  value       = local.failover_key_arn
 }
 
 output "table_names" {
@@ -43,6 +43,16 @@ output "role_arns" {
 output "policy_arns" {
   description = "Lambda service policy ARNs by envc function name."
   value       = module.iam.policy_arns
+}
+
+output "function_names" {
+  description = "Lambda function names by envc function name."
+  value       = module.lambda.function_names
+}
+
+output "package_bucket_name" {
+  description = "Bucket of the functions' deployment packages."
+  value       = module.lambda.package_bucket_name
 }
 
 output "api_invoke_url" {

@@ -34,3 +34,63 @@ api_5xx_errors_threshold         = 5
 api_latency_p99_ms_threshold     = 1500
 dynamodb_throttles_threshold     = 10
 dynamodb_system_errors_threshold = 1
+
+functions = {
+  "assignments-api" = {
+    memory_size          = 128
+    timeout              = 10
+    reserved_concurrency = null
+    tracing              = "Active"
+    environment          = {}
+  }
+  "audit-export" = {
+    memory_size          = 512
+    timeout              = 29
+    reserved_concurrency = null
+    tracing              = "Active"
+    environment          = {}
+  }
+  "authenticate" = {
+    memory_size          = 512
+    timeout              = 10
+    reserved_concurrency = null
+    tracing              = "Active"
+    environment = {
+      LOG_LEVEL    = "info"
+      TOKEN_ISSUER = "access-management"
+    }
+  }
+  "authorizer" = {
+    memory_size          = 128
+    timeout              = 5
+    reserved_concurrency = null
+    tracing              = "Active"
+    environment          = {}
+  }
+  "roles-api" = {
+    memory_size          = 128
+    timeout              = 10
+    reserved_concurrency = null
+    tracing              = "Active"
+    environment          = {}
+  }
+  "users-api" = {
+    memory_size          = 128
+    timeout              = 10
+    reserved_concurrency = null
+    tracing              = "Active"
+    environment          = {}
+  }
+}
+
+object_lock = {
+  "audit" = {
+    mode = "GOVERNANCE"
+    days = 365
+  }
+}
+
+callback_urls = {
+  "admin-console" = ["https://admin.example.com/callback"]
+  "web"           = ["https://app.example.com/callback"]
+}

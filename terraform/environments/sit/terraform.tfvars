@@ -33,3 +33,60 @@ api_5xx_errors_threshold         = 5
 api_latency_p99_ms_threshold     = 2000
 dynamodb_throttles_threshold     = 10
 dynamodb_system_errors_threshold = 1
+
+functions = {
+  "assignments-api" = {
+    memory_size          = 128
+    timeout              = 10
+    reserved_concurrency = null
+    tracing              = "PassThrough"
+    environment          = {}
+  }
+  "audit-export" = {
+    memory_size          = 512
+    timeout              = 29
+    reserved_concurrency = null
+    tracing              = "PassThrough"
+    environment          = {}
+  }
+  "authenticate" = {
+    memory_size          = 256
+    timeout              = 10
+    reserved_concurrency = null
+    tracing              = "PassThrough"
+    environment = {
+      LOG_LEVEL    = "info"
+      TOKEN_ISSUER = "access-management"
+    }
+  }
+  "authorizer" = {
+    memory_size          = 128
+    timeout              = 5
+    reserved_concurrency = null
+    tracing              = "PassThrough"
+    environment          = {}
+  }
+  "roles-api" = {
+    memory_size          = 128
+    timeout              = 10
+    reserved_concurrency = null
+    tracing              = "PassThrough"
+    environment          = {}
+  }
+  "users-api" = {
+    memory_size          = 128
+    timeout              = 10
+    reserved_concurrency = null
+    tracing              = "PassThrough"
+    environment          = {}
+  }
+}
+
+object_lock = {
+  "audit" = null
+}
+
+callback_urls = {
+  "admin-console" = ["https://admin.example.com/callback"]
+  "web"           = ["https://sit.app.example.com/callback"]
+}

@@ -34,3 +34,8 @@ output "web_acl_arn" {
   description = "ARN of the WAF web ACL in front of the stage."
   value       = aws_wafv2_web_acl.api.arn
 }
+
+output "execution_log_group_name" {
+  description = "Name of the log group of the stage's execution logs."
+  value       = aws_cloudwatch_log_group.execution.name
+}

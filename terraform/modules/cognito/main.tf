@@ -3,7 +3,8 @@
 # The `user-pool` of envc.kdl: one user pool (password policy and MFA from the
 # project, advanced security and deletion protection from the environment's
 # features) and one app client per `client` node. Public clients (browser,
-# mobile) get no secret.
+# mobile) get no secret. Clients with callback URLs use the code flow, with
+# the environment's URLs (var.callback_urls; the project's by default).
 
 resource "aws_cognito_user_pool" "this" {
   name                     = "${var.name_prefix}-users"
@@ -58,7 +59,7 @@ resource "aws_cognito_user_pool_client" "admin_console" {
   allowed_oauth_flows_user_pool_client = true
   allowed_oauth_flows                  = ["code"]
   allowed_oauth_scopes                 = ["openid", "email", "profile"]
-  callback_urls                        = ["https://admin.example.com/callback"]
+  callback_urls                        = var.callback_urls["admin-console"]
   supported_identity_providers         = ["COGNITO"]
   access_token_validity                = 15
   id_token_validity                    = 15
@@ -81,7 +82,7 @@ resource "aws_cognito_user_pool_client" "web" {
   allowed_oauth_flows_user_pool_client = true
   allowed_oauth_flows                  = ["code"]
   allowed_oauth_scopes                 = ["openid", "email", "profile"]
-  callback_urls                        = ["https://app.example.com/callback"]
+  callback_urls                        = var.callback_urls["web"]
   supported_identity_providers         = ["COGNITO"]
   access_token_validity                = 60
   id_token_validity                    = 60

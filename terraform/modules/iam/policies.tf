@@ -2,7 +2,7 @@
 
 # The permissions of each function role of main.tf: its `table` and `bucket`
 # grants of envc.kdl (read, write or read-write), the environment KMS key,
-# its own log group, and X-Ray write access when xray_tracing is on. Every
+# its own log group, and X-Ray write access when its tracing is Active. Every
 # ARN is an input wired from the dynamodb, s3-audit and cloudwatch modules.
 
 locals {
@@ -68,7 +68,7 @@ resource "aws_iam_role_policy_attachment" "assignments_api" {
 }
 
 resource "aws_iam_role_policy_attachment" "assignments_api_xray" {
-  count = var.xray_tracing ? 1 : 0
+  count = contains(var.traced_functions, "assignments-api") ? 1 : 0
 
   role       = aws_iam_role.assignments_api.name
   policy_arn = local.xray_write_policy_arn
@@ -114,7 +114,7 @@ resource "aws_iam_role_policy_attachment" "audit_export" {
 }
 
 resource "aws_iam_role_policy_attachment" "audit_export_xray" {
-  count = var.xray_tracing ? 1 : 0
+  count = contains(var.traced_functions, "audit-export") ? 1 : 0
 
   role       = aws_iam_role.audit_export.name
   policy_arn = local.xray_write_policy_arn
@@ -172,7 +172,7 @@ resource "aws_iam_role_policy_attachment" "authenticate" {
 }
 
 resource "aws_iam_role_policy_attachment" "authenticate_xray" {
-  count = var.xray_tracing ? 1 : 0
+  count = contains(var.traced_functions, "authenticate") ? 1 : 0
 
   role       = aws_iam_role.authenticate.name
   policy_arn = local.xray_write_policy_arn
@@ -218,7 +218,7 @@ resource "aws_iam_role_policy_attachment" "authorizer" {
 }
 
 resource "aws_iam_role_policy_attachment" "authorizer_xray" {
-  count = var.xray_tracing ? 1 : 0
+  count = contains(var.traced_functions, "authorizer") ? 1 : 0
 
   role       = aws_iam_role.authorizer.name
   policy_arn = local.xray_write_policy_arn
@@ -270,7 +270,7 @@ resource "aws_iam_role_policy_attachment" "roles_api" {
 }
 
 resource "aws_iam_role_policy_attachment" "roles_api_xray" {
-  count = var.xray_tracing ? 1 : 0
+  count = contains(var.traced_functions, "roles-api") ? 1 : 0
 
   role       = aws_iam_role.roles_api.name
   policy_arn = local.xray_write_policy_arn
@@ -322,7 +322,7 @@ resource "aws_iam_role_policy_attachment" "users_api" {
 }
 
 resource "aws_iam_role_policy_attachment" "users_api_xray" {
-  count = var.xray_tracing ? 1 : 0
+  count = contains(var.traced_functions, "users-api") ? 1 : 0
 
   role       = aws_iam_role.users_api.name
   policy_arn = local.xray_write_policy_arn

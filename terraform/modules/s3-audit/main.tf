@@ -4,9 +4,18 @@
 # "<prefix>-<env>-<bucket>-<account>-<region>" (bucket names are global):
 # versioned, SSE-KMS with the environment key and a bucket key, all public
 # access blocked, bucket-owner ownership, TLS-only access, events to
-# EventBridge. The hot/warm/cold lifecycles are in lifecycle.tf, the
-# cross-region replicas in replication.tf.
+# EventBridge, and S3 Object Lock where the environment turns it on
+# (var.object_lock: on by default in PROD). The hot/warm/cold lifecycles are
+# in lifecycle.tf, the cross-region replicas in replication.tf.
+#
+# Object Lock is enabled on the existing, versioned bucket by its own
+# resource, not by the bucket's object_lock_enabled argument, which would
+# replace the bucket. Once enabled it cannot be turned off again: removing the
+# configuration only removes the default retention.
 
+# Trivy AWS-0089 (bucket logging): object-level access is recorded by CloudTrail
+# data events; S3 server access logs would need an SSE-S3 (non-KMS) target bucket.
+#trivy:ignore:AWS-0089
 resource "aws_s3_bucket" "audit" {
   # checkov:skip=CKV_AWS_18: object-level access is recorded by CloudTrail data events; S3 server access logs would need an SSE-S3 (non-KMS) target bucket
   bucket = "${var.name_prefix}-audit-${var.account_id}-${var.region}"
@@ -71,4 +80,19 @@ resource "aws_s3_bucket_policy" "audit" {
 resource "aws_s3_bucket_notification" "audit" {
   bucket      = aws_s3_bucket.audit.id
   eventbridge = true
+}
+
+resource "aws_s3_bucket_object_lock_configuration" "audit" {
+  count = lookup(var.object_lock, "audit", null) == null ? 0 : 1
+
+  bucket = aws_s3_bucket.audit.id
+
+  rule {
+    default_retention {
+      mode = var.object_lock["audit"].mode
+      days = var.object_lock["audit"].days
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.audit]
 }

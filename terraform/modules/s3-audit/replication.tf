@@ -5,14 +5,19 @@
 # is off. The replica bucket lives in the failover region (provider
 # aws.failover) and carries the same protections as its source: versioning,
 # SSE-KMS with the failover-region key, public access block, ownership
-# controls, TLS-only policy, EventBridge notifications and (lifecycle.tf) the
-# same lifecycle. S3 replicates through a least-privilege role per bucket.
+# controls, TLS-only policy, EventBridge notifications, the same Object Lock
+# (S3 replicates a locked source only into a locked replica) and
+# (lifecycle.tf) the same lifecycle. S3 replicates through a least-privilege
+# role per bucket, which may read the source objects' retention and legal hold.
 
 locals {
   replication_count = var.replication_enabled ? 1 : 0
   failover_region   = coalesce(var.failover_region, var.region)
 }
 
+# Trivy AWS-0089 (bucket logging): object-level access is recorded by CloudTrail
+# data events; S3 server access logs would need an SSE-S3 (non-KMS) target bucket.
+#trivy:ignore:AWS-0089
 resource "aws_s3_bucket" "audit_replica" {
   # checkov:skip=CKV_AWS_18: object-level access is recorded by CloudTrail data events; S3 server access logs would need an SSE-S3 (non-KMS) target bucket
   # checkov:skip=CKV_AWS_144: this bucket is the cross-region replication destination
@@ -101,6 +106,22 @@ resource "aws_s3_bucket_notification" "audit_replica" {
   eventbridge = true
 }
 
+resource "aws_s3_bucket_object_lock_configuration" "audit_replica" {
+  count    = var.replication_enabled && lookup(var.object_lock, "audit", null) != null ? 1 : 0
+  provider = aws.failover
+
+  bucket = aws_s3_bucket.audit_replica[0].id
+
+  rule {
+    default_retention {
+      mode = var.object_lock["audit"].mode
+      days = var.object_lock["audit"].days
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.audit_replica]
+}
+
 resource "aws_iam_role" "audit_replication" {
   count = local.replication_count
 
@@ -138,7 +159,7 @@ resource "aws_iam_policy" "audit_replication" {
       {
         Sid      = "SourceObjectVersions"
         Effect   = "Allow"
-        Action   = ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"]
+        Action   = ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging", "s3:GetObjectRetention", "s3:GetObjectLegalHold"]
         Resource = ["${aws_s3_bucket.audit.arn}/*"]
       },
       {
@@ -202,5 +223,5 @@ resource "aws_s3_bucket_replication_configuration" "audit" {
     }
   }
 
-  depends_on = [aws_s3_bucket_versioning.audit, aws_s3_bucket_versioning.audit_replica]
+  depends_on = [aws_s3_bucket_versioning.audit, aws_s3_bucket_versioning.audit_replica, aws_s3_bucket_object_lock_configuration.audit_replica]
 }

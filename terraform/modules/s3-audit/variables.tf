@@ -48,6 +48,15 @@ variable "replica_kms_key_arn" {
   default     = null
 }
 
+variable "object_lock" {
+  description = "S3 Object Lock default retention by envc bucket name; null (or absent) where Object Lock is off."
+  type = map(object({
+    mode = string
+    days = number
+  }))
+  default = {}
+}
+
 check "replication_settings" {
   assert {
     condition     = !var.replication_enabled || var.failover_region != null
