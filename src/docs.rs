@@ -157,7 +157,9 @@ fn evaluate_with(
     if expr.contains("module.")
         || expr.contains("jsonencode(")
         || (expr.trim_start().starts_with("aws_")
-            && !resources.keys().any(|ty| expr.trim_start().starts_with(ty.as_str())))
+            && !resources
+                .keys()
+                .any(|ty| expr.trim_start().starts_with(ty.as_str())))
     {
         return Err("not known before apply".into());
     }
@@ -298,8 +300,146 @@ fn references(source: &str) -> Vec<(&'static str, String)> {
 struct Scope {
     vars: BTreeMap<String, (hcl::Value, BTreeSet<Line>)>,
     locals: BTreeMap<String, (hcl::Value, BTreeSet<Line>)>,
+    /// Of the variables that are maps written in `terraform.tfvars`, the lines of each
+    /// element and attribute (when tracking).
+    parts: BTreeMap<String, Parts>,
     /// Whether to keep the lines (only `explain` reads them: a build need not pay).
     track: bool,
+}
+
+/// The lines of a map that `terraform.tfvars` writes one element per `"key" = …` line
+/// (`functions`, `object_lock`): an expression that reads only part of each element
+/// rests only on those lines.
+#[derive(Clone, Debug, Default)]
+struct Parts {
+    /// The map's own lines (`name = {`, its `}`) and the lines that passed it on.
+    outer: BTreeSet<Line>,
+    /// Per element key: its first line, and the lines of each of its attributes.
+    elements: BTreeMap<String, (Line, BTreeMap<String, BTreeSet<Line>>)>,
+}
+
+impl Parts {
+    /// The parts of the map written on `lines` (1-based `start..=end` of `file`).
+    fn of(file: &str, lines: &[&str], start: usize, end: usize) -> Parts {
+        let line = |n: usize| (file.to_string(), n);
+        let key = |text: &str| {
+            text.split_once('=')
+                .map(|(k, _)| k.trim().trim_matches('"').to_string())
+        };
+        let mut parts = Parts {
+            outer: BTreeSet::from([line(start), line(end)]),
+            elements: BTreeMap::new(),
+        };
+        let mut i = start; // 0-based index of the line after `start`
+        while i + 1 < end {
+            let text = lines[i];
+            let indent = text.len() - text.trim_start().len();
+            let last = closing(lines, i);
+            if indent == 2
+                && let Some(k) = key(text)
+            {
+                let mut attrs: BTreeMap<String, BTreeSet<Line>> = BTreeMap::new();
+                let mut j = i + 1;
+                while j < last {
+                    let inner = lines[j];
+                    let e = closing(lines, j);
+                    if inner.len() - inner.trim_start().len() == 4
+                        && let Some(a) = key(inner)
+                    {
+                        attrs
+                            .entry(a)
+                            .or_default()
+                            .extend((j..=e).map(|n| line(n + 1)));
+                    }
+                    j = e + 1;
+                }
+                parts.elements.insert(k, (line(i + 1), attrs));
+            }
+            i = last + 1;
+        }
+        parts
+    }
+
+    /// The lines the reads of `var.<name>` in `source` rest on, when each one reads
+    /// only part of the map: `lookup(var.m, "k", null) == null` (or `!=`) reads whether
+    /// element `k` is null, on its first line; `for k, v in var.m : …` that uses `v`
+    /// only as `v.attr` reads the keys and those attributes. `None` when a read is of
+    /// another form: it rests on the whole map.
+    fn read_by(&self, source: &str, name: &str) -> Option<BTreeSet<Line>> {
+        let var = format!("var.{name}");
+        let word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+        let mut out = self.outer.clone();
+        for (i, _) in source.match_indices(&var) {
+            let (before, after) = (&source[..i], &source[i + var.len()..]);
+            if after.starts_with(word) || before.ends_with(|c: char| word(c) || c == '.') {
+                continue; // another name
+            }
+            if let Some(lines) = self.null_test(before, after) {
+                out.extend(lines);
+            } else if let Some(lines) = self.for_attrs(before, after, word) {
+                out.extend(lines);
+            } else {
+                return None;
+            }
+        }
+        Some(out)
+    }
+
+    fn null_test(&self, before: &str, after: &str) -> Option<Vec<Line>> {
+        before.strip_suffix("lookup(")?;
+        let rest = after.strip_prefix(", \"")?;
+        let (key, rest) = rest.split_once('"')?;
+        let test = rest.strip_prefix(", null)")?.trim_start();
+        if !(test.starts_with("== null") || test.starts_with("!= null")) {
+            return None;
+        }
+        Some(
+            self.elements
+                .get(key)
+                .map(|(l, _)| l.clone())
+                .into_iter()
+                .collect(),
+        )
+    }
+
+    fn for_attrs(
+        &self,
+        before: &str,
+        after: &str,
+        word: impl Fn(char) -> bool,
+    ) -> Option<Vec<Line>> {
+        let head = before.trim_end().strip_suffix(" in")?;
+        let (_, names) = head.rsplit_once("for ")?;
+        let value = names.rsplit(',').next()?.trim();
+        if value.is_empty() || !value.chars().all(&word) {
+            return None;
+        }
+        let mut attrs = BTreeSet::new();
+        for (i, _) in after.match_indices(value) {
+            let (pre, post) = (&after[..i], &after[i + value.len()..]);
+            if pre.ends_with(|c: char| word(c) || c == '.') || post.starts_with(&word) {
+                continue;
+            }
+            let attr: String = post
+                .strip_prefix('.')?
+                .chars()
+                .take_while(|c| word(*c))
+                .collect();
+            if attr.is_empty() {
+                return None;
+            }
+            attrs.insert(attr);
+        }
+        Some(
+            self.elements
+                .values()
+                .flat_map(|(first, by)| {
+                    let read = attrs.iter().filter_map(|a| by.get(a)).flatten();
+                    std::iter::once(first).chain(read).cloned()
+                })
+                .collect(),
+        )
+    }
 }
 
 impl Scope {
@@ -309,6 +449,12 @@ impl Scope {
             return out;
         }
         for (kind, name) in references(source) {
+            if kind == "var"
+                && let Some(lines) = self.parts.get(&name).and_then(|p| p.read_by(source, &name))
+            {
+                out.extend(lines);
+                continue;
+            }
             let map = if kind == "var" {
                 &self.vars
             } else {
@@ -570,6 +716,10 @@ pub fn inventory(
             } else {
                 BTreeSet::new()
             };
+            if track {
+                let parts = Parts::of(&tfvars, &lines, item.start, item.end);
+                scope.parts.insert(item.header[0].clone(), parts);
+            }
             scope.vars.insert(item.header[0].clone(), (v, span));
         }
     }
@@ -606,6 +756,14 @@ pub fn inventory(
                     let mut lines = scope.lines_of(source);
                     if track {
                         lines.insert((path.clone(), *line));
+                        // A map passed on as it is keeps its parts.
+                        let passed = source
+                            .split_once('=')
+                            .and_then(|(_, e)| e.trim().strip_prefix("var."));
+                        if let Some(mut parts) = passed.and_then(|n| scope.parts.get(n)).cloned() {
+                            parts.outer.insert((path.clone(), *line));
+                            inner.parts.insert(arg.clone(), parts);
+                        }
                     }
                     inner.vars.insert(arg.clone(), (v, lines));
                 }

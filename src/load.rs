@@ -331,10 +331,7 @@ impl KdlView<'_> {
         }
         if let Some(children) = node.children() {
             let after = children.span().offset() + children.span().len();
-            end = match self.text.get(after..).and_then(|rest| rest.find('}')) {
-                Some(i) => after + i + 1,
-                None => after,
-            };
+            end = closing_brace(self.text, after).map_or(after, |i| i + 1);
         }
         Span::new(self.path, start, end)
     }
@@ -657,9 +654,50 @@ impl KdlView<'_> {
 /// lexically (skipping strings and comments) so that a hostile file never
 /// reaches the recursive KDL parser.
 fn too_deep_kdl(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut found = None;
+    braces(text, |i, open| {
+        if open {
+            depth += 1;
+            if depth > MAX_DEPTH {
+                found = Some(i);
+                return false;
+            }
+        } else {
+            depth = depth.saturating_sub(1);
+        }
+        true
+    });
+    found
+}
+
+/// Offset of the `}` that closes the block whose last child ends at `from`: the
+/// first unmatched brace after it outside strings and comments (a comment after
+/// the last child may well hold braces of its own).
+fn closing_brace(text: &str, from: usize) -> Option<usize> {
+    let rest = text.get(from..)?;
+    let mut depth = 0usize;
+    let mut found = None;
+    braces(rest, |i, open| {
+        if open {
+            depth += 1;
+        } else if depth == 0 {
+            found = Some(from + i);
+            return false;
+        } else {
+            depth -= 1;
+        }
+        true
+    });
+    found
+}
+
+/// Calls `f(offset, is_open)` for every `{` and `}` of KDL `text` outside strings
+/// and comments, in order, until it returns false.
+fn braces(text: &str, mut f: impl FnMut(usize, bool) -> bool) {
     let b = text.as_bytes();
     let at = |i: usize, s: &[u8]| b.get(i..i + s.len()) == Some(s);
-    let (mut i, mut depth) = (0, 0usize);
+    let mut i = 0;
     while i < b.len() {
         match b[i] {
             b'/' if at(i, b"//") => {
@@ -722,21 +760,15 @@ fn too_deep_kdl(text: &str) -> Option<usize> {
                 }
                 i += close.len();
             }
-            b'{' => {
-                depth += 1;
-                if depth > MAX_DEPTH {
-                    return Some(i);
+            c @ (b'{' | b'}') => {
+                if !f(i, c == b'{') {
+                    return;
                 }
-                i += 1;
-            }
-            b'}' => {
-                depth = depth.saturating_sub(1);
                 i += 1;
             }
             _ => i += 1,
         }
     }
-    None
 }
 
 // ---------------------------------------------------------------------------
@@ -1375,6 +1407,20 @@ mod tests {
         let l = &doc.spans["/table/users/hash-key"];
         assert_eq!(s.line_col(DEV, l.key.as_ref().unwrap().start), (7, 5));
         assert_eq!(s.line_col(DEV, l.value.start), (7, 14));
+    }
+
+    /// A comment after a block's last child may hold braces: the block still ends at
+    /// its own closing brace (the example's `bucket "audit"` has such a comment).
+    #[test]
+    fn a_block_ends_at_its_brace_not_at_one_in_a_comment() {
+        let text = "bucket \"audit\" {\n    days 1\n    // set `bucket \"audit\" { … }` and \"}\"\n    /* } */\n}\nalarms {\n    x 1\n}\n";
+        let doc = ok(text);
+        let block = "bucket \"audit\" {\n    days 1\n    // set `bucket \"audit\" { … }` and \"}\"\n    /* } */\n}";
+        assert_eq!(at(&doc, text, "/bucket/audit"), (Some("\"audit\""), block));
+        assert_eq!(
+            at(&doc, text, "/alarms"),
+            (Some("alarms"), "alarms {\n    x 1\n}")
+        );
     }
 
     #[test]

@@ -26,7 +26,10 @@ use serde_json::Value;
 
 use crate::diag::Span;
 use crate::load::{Document, escape_pointer};
-use crate::model::{Environment, Project, default_log_retention, path_segments};
+use crate::model::{
+    DEFAULT_LOCK_DAYS, DEFAULT_MEMORY, DEFAULT_TIMEOUT, Environment, Project,
+    default_log_retention, path_segments,
+};
 use crate::schema::Tier;
 
 /// One place of one input file: a JSON pointer of that file's view, with its spans.
@@ -369,7 +372,12 @@ fn at(doc: &Document, pointer: &str, aspect: Aspect) -> Vec<Cite> {
 /// The entries of `doc` at `pointers` (those it writes) as one [`Cite::Together`], or
 /// `none` as a default when there are none.
 fn together(doc: &Document, what: &str, pointers: &[String], none: &str) -> Vec<Cite> {
-    let places: Vec<Place> = pointers.iter().filter_map(|p| place(doc, p)).collect();
+    let places = pointers.iter().filter_map(|p| place(doc, p)).collect();
+    together_places(places, what, none)
+}
+
+/// `places` as one [`Cite::Together`], or `none` as a default when there are none.
+fn together_places(places: Vec<Place>, what: &str, none: &str) -> Vec<Cite> {
     if places.is_empty() {
         vec![Cite::default(none, Vec::new())]
     } else {
@@ -378,6 +386,44 @@ fn together(doc: &Document, what: &str, pointers: &[String], none: &str) -> Vec<
             places,
         }]
     }
+}
+
+/// The `function` values of the routes that invoke function `name`.
+fn invoking(api: &crate::model::Api, name: &str) -> Vec<String> {
+    api.routes
+        .iter()
+        .filter(|r| r.function == name)
+        .map(|r| format!("{}/function", child("/api/route", &r.key)))
+        .collect()
+}
+
+/// Whether a route invokes function `name`: the routes that do, or (none does) every
+/// route's `function`, any of which could name it.
+fn invoked_by(p: &Project, doc: &Document, name: &str) -> Vec<Cite> {
+    let Some(api) = &p.api else {
+        return vec![Cite::default("the project declares no `api`", Vec::new())];
+    };
+    let routes = invoking(api, name);
+    if !routes.is_empty() {
+        return together(
+            doc,
+            &format!("the routes that invoke `{name}`"),
+            &routes,
+            "no route",
+        );
+    }
+    let every = api
+        .routes
+        .iter()
+        .flat_map(|r| {
+            at(
+                doc,
+                &format!("{}/function", child("/api/route", &r.key)),
+                Aspect::Value,
+            )
+        })
+        .collect();
+    vec![Cite::derived(format!("no route invokes `{name}`"), every)]
 }
 
 /// The origins of a resolved project, resolved from `doc` (the project file).
@@ -466,7 +512,59 @@ pub fn project_origins(p: &Project, doc: &Document) -> Origins {
             format!("{here}/description"),
             vec![Cite::default(
                 "the description defaults to `service role of <function>`",
-                name,
+                name.clone(),
+            )],
+        );
+        let mut named = name.clone();
+        named.extend(o.get("/name").to_vec());
+        o.fill(
+            format!("{here}/function_description"),
+            match at(doc, &format!("{base}/description"), Aspect::Value) {
+                written if written.is_empty() => vec![Cite::default(
+                    "the function's description defaults to `<function> of <project>`",
+                    named,
+                )],
+                written => written,
+            },
+        );
+        o.fill(
+            format!("{here}/architecture"),
+            vec![Cite::default(
+                "a function runs on x86_64 unless `architecture` says otherwise",
+                Vec::new(),
+            )],
+        );
+        o.set(
+            format!("{here}/invoked_by_api"),
+            invoked_by(p, doc, &f.name),
+        );
+        let reserved = at(doc, &format!("{base}/reserved-concurrency"), Aspect::Entry);
+        o.set(
+            format!("{here}/reserves_concurrency"),
+            if reserved.is_empty() {
+                vec![Cite::default(
+                    "no concurrency is reserved unless `reserved-concurrency` is set",
+                    Vec::new(),
+                )]
+            } else {
+                vec![Cite::derived(
+                    "whether `reserved-concurrency` is set",
+                    reserved,
+                )]
+            },
+        );
+        // The package names the function and is written for its runtime's family
+        // (and, where the family has source handlers, its handler).
+        let mut package = name.clone();
+        package.extend(at(doc, &format!("{base}/runtime"), Aspect::Value));
+        if crate::placeholder::family(&f.runtime) != crate::placeholder::Family::Compiled {
+            package.extend(at(doc, &format!("{base}/handler"), Aspect::Value));
+        }
+        o.set(
+            format!("{here}/placeholder"),
+            vec![Cite::derived(
+                "the placeholder package for the function's runtime and handler",
+                package,
             )],
         );
         for (kind, grants) in [("table", &f.tables), ("bucket", &f.buckets)] {
@@ -605,24 +703,12 @@ pub fn project_origins(p: &Project, doc: &Document) -> Origins {
         }
         // The functions the routes invoke: a declared function that some route's
         // `function` names.
-        let invoking = |f: &str| -> Vec<String> {
-            api.routes
-                .iter()
-                .filter(|r| r.function == f)
-                .map(|r| format!("{}/function", route_ptr(&r.key)))
-                .collect()
-        };
         let mut invoked = Vec::new();
         for (k, f) in api.functions.iter().enumerate() {
             let here = format!("/api/functions/{k}");
             let fptr = child("/function", &f.name);
             let mut why = at(doc, &fptr, Aspect::Entry);
-            why.extend(together(
-                doc,
-                &format!("the routes that invoke `{}`", f.name),
-                &invoking(&f.name),
-                "no route",
-            ));
+            why.extend(invoked_by(p, doc, &f.name));
             o.set(&here, why);
             let name = at(doc, &fptr, Aspect::Name);
             o.set(format!("{here}/name"), name.clone());
@@ -633,7 +719,7 @@ pub fn project_origins(p: &Project, doc: &Document) -> Origins {
                     name,
                 )],
             );
-            invoked.extend(invoking(&f.name));
+            invoked.extend(invoking(api, &f.name));
         }
         o.set(
             "/api/functions",
@@ -959,8 +1045,238 @@ pub fn environment_origins(
             name_prefix,
         )],
     );
+    o.fill(
+        "/backend/kms_key",
+        vec![Cite::derived(
+            "the state's KMS key `alias/<prefix>-<env>-tfstate`",
+            o.get("/name_prefix").to_vec(),
+        )],
+    );
+    o.fill(
+        "/owns_account_settings",
+        vec![Cite::default(
+            "a root owns the account's settings unless `owns-account-settings #false`",
+            Vec::new(),
+        )],
+    );
+    for i in 0..env.adopt.len() {
+        o.fill(format!("/adopt/{i}"), at(doc, "/adopt", Aspect::Value));
+    }
+    function_origins(&mut o, env, &model, doc, project, project_doc);
+    bucket_origins(&mut o, env, &model, doc, project, project_doc, &tier);
+    callback_origins(&mut o, env, doc, project_doc);
     with_extends(&mut o, &model, extends);
     o
+}
+
+/// Cites the model values under `mpath` that `doc` writes verbatim under `dptr` (the
+/// mechanical mapping, anchored elsewhere: an environment's function settings in the
+/// project file), where nothing cites them yet (the environment's own setting wins).
+fn fill_from(o: &mut Origins, model: &Value, mpath: &str, doc: &Document, dptr: &str) {
+    let Some(m) = model.pointer(mpath) else {
+        return;
+    };
+    let mut found = Origins::default();
+    walk(
+        m,
+        mpath,
+        doc.value.pointer(dptr),
+        Some(dptr),
+        doc,
+        &mut found,
+    );
+    for (path, cites) in found.map {
+        o.fill(path, cites);
+    }
+}
+
+/// Each function of the project with the environment's settings: there because the
+/// project declares it; each setting the environment's, else the project's, else
+/// envc's default.
+fn function_origins(
+    o: &mut Origins,
+    env: &Environment,
+    model: &Value,
+    doc: &Document,
+    project: &Origins,
+    project_doc: &Document,
+) {
+    o.set("/functions", project.get("/functions").to_vec());
+    for (i, f) in env.functions.iter().enumerate() {
+        let here = format!("/functions/{i}");
+        let ptr = child("/function", &f.name);
+        for field in ["", "/name", "/id"] {
+            o.set(
+                format!("{here}{field}"),
+                project.get(&format!("{here}{field}")).to_vec(),
+            );
+        }
+        fill_from(o, model, &here, project_doc, &ptr);
+        // Non-empty while any variable is set, in the environment or the project.
+        let vars: Vec<Place> = f
+            .environment
+            .keys()
+            .flat_map(|key| {
+                let var = child(&format!("{ptr}/environment"), key);
+                [place(doc, &var), place(project_doc, &var)]
+            })
+            .flatten()
+            .collect();
+        o.set(
+            format!("{here}/environment"),
+            together_places(
+                vars,
+                "the function's `environment` variables",
+                "the function sets no `environment` variables",
+            ),
+        );
+        o.fill(
+            format!("{here}/memory"),
+            vec![Cite::default(
+                format!("a function gets {DEFAULT_MEMORY} MB unless `memory` says otherwise"),
+                Vec::new(),
+            )],
+        );
+        o.fill(
+            format!("{here}/timeout"),
+            vec![Cite::default(
+                format!(
+                    "a function times out after {DEFAULT_TIMEOUT} seconds unless `timeout` says otherwise"
+                ),
+                Vec::new(),
+            )],
+        );
+        o.fill(
+            format!("{here}/tracing"),
+            vec![Cite::default(
+                "tracing follows `xray-tracing` (Active when on, PassThrough otherwise) unless `tracing` says otherwise",
+                o.get("/features/xray_tracing").to_vec(),
+            )],
+        );
+    }
+}
+
+/// Each bucket of the project with its Object Lock in this environment: the
+/// environment's `object-lock`, else the project's, else on in PROD only.
+fn bucket_origins(
+    o: &mut Origins,
+    env: &Environment,
+    model: &Value,
+    doc: &Document,
+    project: &Origins,
+    project_doc: &Document,
+    tier: &[Cite],
+) {
+    o.set("/buckets", project.get("/buckets").to_vec());
+    for (i, b) in env.buckets.iter().enumerate() {
+        let here = format!("/buckets/{i}");
+        let ptr = child("/bucket", &b.name);
+        for field in ["", "/name", "/id"] {
+            o.set(
+                format!("{here}{field}"),
+                project.get(&format!("{here}{field}")).to_vec(),
+            );
+        }
+        fill_from(o, model, &here, project_doc, &ptr);
+        let lock = format!("{ptr}/object-lock");
+        let setting = [doc, project_doc].into_iter().find_map(|d| {
+            let p = place(d, &lock)?;
+            let aspect = if d.value.pointer(&lock).is_some_and(Value::is_boolean) {
+                Aspect::Value
+            } else {
+                Aspect::Entry
+            };
+            Some(Cite::at(p, aspect))
+        });
+        let tier_name = format!("{:?}", env.tier);
+        o.set(
+            format!("{here}/object_lock"),
+            vec![setting.unwrap_or_else(|| {
+                Cite::default(
+                    format!(
+                        "default for {tier_name}: Object Lock is {} (on for PROD only)",
+                        if env.tier == Tier::PROD { "on" } else { "off" }
+                    ),
+                    tier.to_vec(),
+                )
+            })],
+        );
+        o.fill(
+            format!("{here}/object_lock/mode"),
+            vec![Cite::default(
+                "Object Lock's mode is GOVERNANCE unless `mode` says otherwise",
+                Vec::new(),
+            )],
+        );
+        o.fill(
+            format!("{here}/object_lock/days"),
+            vec![Cite::default(
+                format!(
+                    "Object Lock keeps versions {DEFAULT_LOCK_DAYS} days, or the bucket's `expire-after-days` when shorter, unless `days` says otherwise"
+                ),
+                project.get(&format!("{here}/expire_after_days")).to_vec(),
+            )],
+        );
+    }
+}
+
+/// The app clients with callback URLs in this environment: the environment's
+/// `callback-urls` of a client, else the project's.
+fn callback_origins(o: &mut Origins, env: &Environment, doc: &Document, project_doc: &Document) {
+    let mut all = Vec::new();
+    for (k, c) in env.callback_urls.iter().enumerate() {
+        let here = format!("/callback_urls/{k}");
+        let client = child("/user-pool/client", &c.name);
+        let name = at(project_doc, &client, Aspect::Name);
+        o.set(format!("{here}/name"), name.clone());
+        o.set(
+            format!("{here}/id"),
+            vec![Cite::derived(
+                "Terraform identifier of the client's name",
+                name,
+            )],
+        );
+        // The URLs are the environment's, else the project's; the client is listed
+        // while either has some.
+        let ptr = format!("{client}/callback-urls");
+        let written: Vec<(&Document, Place)> = [doc, project_doc]
+            .into_iter()
+            .filter_map(|d| Some((d, place(d, &ptr)?)))
+            .collect();
+        if let Some((d, p)) = written.first() {
+            let urls = serde_json::to_value(&c.urls).unwrap_or_default();
+            walk(
+                &urls,
+                &format!("{here}/urls"),
+                d.value.pointer(&ptr),
+                Some(&ptr),
+                d,
+                o,
+            );
+            o.set(
+                format!("{here}/urls"),
+                vec![Cite::at(p.clone(), Aspect::Entry)],
+            );
+        }
+        let places: Vec<Place> = written.into_iter().map(|(_, p)| p).collect();
+        all.extend(places.iter().cloned());
+        o.set(
+            &here,
+            together_places(
+                places,
+                &format!("the `callback-urls` of `{}`", c.name),
+                "the client has no `callback-urls`",
+            ),
+        );
+    }
+    o.set(
+        "/callback_urls",
+        together_places(
+            all,
+            "the clients' `callback-urls`",
+            "no app client has `callback-urls`",
+        ),
+    );
 }
 
 /// A value that would differ without an `extends` link (or not exist, or not compile)

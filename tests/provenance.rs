@@ -122,6 +122,50 @@ fn universe(inputs: &Inputs) -> Vec<(Key, envc::load::Located, Value)> {
     out
 }
 
+/// The string enumerations of the committed schemas (`enum` lists, and `oneOf`/`anyOf`
+/// lists of `const`s): the other values a string of one of them may take.
+fn schema_enums() -> &'static [Vec<String>] {
+    static ENUMS: std::sync::OnceLock<Vec<Vec<String>>> = std::sync::OnceLock::new();
+    fn walk(v: &Value, out: &mut Vec<Vec<String>>) {
+        match v {
+            Value::Object(m) => {
+                let strings = |list: &Vec<Value>, f: &dyn Fn(&Value) -> Option<String>| {
+                    list.iter().map(f).collect::<Option<Vec<String>>>()
+                };
+                if let Some(Value::Array(list)) = m.get("enum")
+                    && let Some(e) = strings(list, &|x| x.as_str().map(String::from))
+                {
+                    out.push(e);
+                }
+                for key in ["oneOf", "anyOf"] {
+                    if let Some(Value::Array(list)) = m.get(key)
+                        && let Some(e) =
+                            strings(list, &|x| x.get("const")?.as_str().map(String::from))
+                    {
+                        out.push(e);
+                    }
+                }
+                m.values().for_each(|x| walk(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    ENUMS.get_or_init(|| {
+        let mut out = Vec::new();
+        for name in ["project", "environment"] {
+            let path = repo().join(format!("schemas/{name}.schema.json"));
+            let text = std::fs::read_to_string(&path).unwrap();
+            walk(&serde_json::from_str(&text).unwrap(), &mut out);
+        }
+        assert!(
+            out.iter().any(|e| e.iter().any(|x| x == "PROD")),
+            "the schemas' enumerations were not found: {out:?}"
+        );
+        out
+    })
+}
+
 /// The other values a scalar may take.
 fn alternatives(v: &Value) -> Vec<String> {
     match v {
@@ -135,16 +179,9 @@ fn alternatives(v: &Value) -> Vec<String> {
         }
         Value::String(s) => {
             let mut c = vec![format!("{s}q")];
-            let enums: &[&[&str]] = &[
-                &["DEV", "SIT", "UAT", "STAGING", "PROD"],
-                &["S", "N", "B"],
-                &["ALL", "KEYS_ONLY"],
-                &["OFF", "OPTIONAL", "ON"],
-                &["read", "write", "read-write"],
-            ];
-            for e in enums {
-                if e.contains(&s.as_str()) {
-                    c.extend(e.iter().filter(|x| **x != s).map(|x| x.to_string()));
+            for e in schema_enums() {
+                if e.contains(s) {
+                    c.extend(e.iter().filter(|x| *x != s).cloned());
                 }
             }
             let region = s.split('-').count() >= 3
