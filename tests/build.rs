@@ -157,24 +157,35 @@ fn build_says_what_it_built() {
         format!(
             "envc: {}/ — 8 modules, 3 environment roots\n  \
              modules: account, api-gateway, cloudwatch, cognito, dynamodb, iam, lambda, s3-audit written\n  \
-             roots:   dev, prod, sit written\n  73 files written, 0 unchanged, 0 removed\n",
+             roots:   dev, prod, sit written\n  85 files written, 0 unchanged, 0 removed\n",
             tf.display()
         )
     );
+    let before = read_tree(&tf);
+    // A flag's value is written in the root's tfvars and nowhere else (the overview
+    // does not list flag values): one file of one root changes.
     edit(
         &p.path().join("environments/sit.kdl"),
         "max-sessions-per-user 5",
         "max-sessions-per-user 6",
     );
     let again = envc(p.path(), &["build"]);
-    assert!(
-        String::from_utf8_lossy(&again.stdout).contains(
-            "  modules: account, api-gateway, cloudwatch, cognito, dynamodb, iam, lambda, s3-audit up to date\n  \
-         roots:   sit written; dev, prod up to date\n  1 file written, 72 unchanged, 0 removed\n"
-        ),
-        "{}",
-        String::from_utf8_lossy(&again.stdout)
+    assert_eq!(
+        String::from_utf8_lossy(&again.stdout),
+        format!(
+            "envc: {}/ — 8 modules, 3 environment roots\n  \
+             modules: account, api-gateway, cloudwatch, cognito, dynamodb, iam, lambda, s3-audit up to date\n  \
+             roots:   sit written; dev, prod up to date\n  1 file written, 84 unchanged, 0 removed\n",
+            tf.display()
+        )
     );
+    let after = read_tree(&tf);
+    let changed: Vec<&String> = after
+        .iter()
+        .filter(|(path, bytes)| before.get(*path) != Some(*bytes) && !path.starts_with('.'))
+        .map(|(path, _)| path)
+        .collect();
+    assert_eq!(changed, ["environments/sit/terraform.tfvars"]);
     assert!(envc(p.path(), &["-q", "build"]).stdout.is_empty());
 }
 

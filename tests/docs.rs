@@ -300,7 +300,7 @@ fn projects_without_optional_parts_get_their_readmes() {
         ),
         (
             "public-api",
-            "project \"hooks\"\nfunction \"receiver\" {\n    bucket \"inbox\" access=\"write\"\n}\napi {\n    stage \"live\"\n    route \"POST /hooks/{proxy+}\" function=\"receiver\" auth=#false\n}\nbucket \"inbox\" {\n    warm-after-days 30\n    cold-after-days 60\n    archive-after-days 150\n    expire-after-days 400\n}\n",
+            "project \"hooks\"\nfunction \"receiver\" {\n    runtime \"python3.12\"\n    handler \"app.handler\"\n    bucket \"inbox\" access=\"write\"\n}\napi {\n    stage \"live\"\n    route \"POST /hooks/{proxy+}\" function=\"receiver\" auth=#false\n}\nbucket \"inbox\" {\n    warm-after-days 30\n    cold-after-days 60\n    archive-after-days 150\n    expire-after-days 400\n}\n",
         ),
     ] {
         let tmp = tempfile::tempdir().unwrap();
@@ -356,10 +356,12 @@ fn module_readmes_list_the_variables_and_outputs_of_their_files() {
     for m in [
         "dynamodb",
         "iam",
+        "lambda",
         "api-gateway",
         "cognito",
         "s3-audit",
         "cloudwatch",
+        "account",
     ] {
         let readme = &compiled.files[&format!("modules/{m}/README.md")];
         for (file, kind) in [("variables.tf", "variable"), ("outputs.tf", "output")] {
