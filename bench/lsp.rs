@@ -7,6 +7,8 @@
 //! - initialize → the first diagnostics (every file loaded and checked);
 //! - an edit of one environment → its diagnostics (p50, p95 of 200 edits);
 //! - completion requests: a key, a region, a tier (p50, p95 of 200);
+//! - hover on a key, which lists the generated lines it affects: the first after an edit
+//!   traces the modules and the environment's root, the next nine reuse it (20 edits);
 //! - an edit of envc.kdl → its diagnostics, after every environment was re-checked (20 edits,
 //!   an error in the project appearing and going);
 //! - an edit of envc.kdl that keeps it valid (every rule of every environment runs) → the
@@ -197,6 +199,37 @@ fn main() {
         assert!(r.as_array().is_some_and(|a| !a.is_empty()), "{r}");
     }
 
+    // Hover on a key (`region`): the first after an edit traces the modules and e7's root
+    // (what the key can affect), the next ones reuse that trace.
+    let mut traced_hovers = Vec::new();
+    let mut hovers = Vec::new();
+    for v in 0..20 {
+        let t = text.replace(&format!("n {}", 7), &format!("n {}", 7 + v % 2));
+        s.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": e7, "version": v + 1000}, "contentChanges": [{"text": t}]}),
+        );
+        for k in 0..10 {
+            let t0 = Instant::now();
+            let r = s.request(
+                "textDocument/hover",
+                json!({"textDocument": {"uri": e7}, "position": {"line": 2, "character": 2}}),
+            );
+            let ms = t0.elapsed().as_secs_f64() * 1000.0;
+            assert!(
+                r["contents"]["value"]
+                    .as_str()
+                    .is_some_and(|h| h.contains("Generates")),
+                "{r}"
+            );
+            if k == 0 {
+                traced_hovers.push(ms);
+            } else {
+                hovers.push(ms);
+            }
+        }
+    }
+
     // The project file, edited: every environment is checked again before it publishes.
     let envc_uri = uri(&p.join("envc.kdl"));
     s.notify("textDocument/didOpen", json!({"textDocument": {"uri": envc_uri, "languageId": "kdl", "version": 1, "text": envc_kdl}}));
@@ -262,6 +295,12 @@ fn main() {
         "p95 ≤ 20 ms",
     );
     row("completion (200)", &mut completions, "p95 ≤ 10 ms");
+    row("hover on a key, traced (180)", &mut hovers, "p95 ≤ 10 ms");
+    row(
+        "hover on a key after an edit: traces e7's root (20)",
+        &mut traced_hovers,
+        "p95 ≤ 500 ms",
+    );
     row(
         "edit of envc.kdl → all re-checked, published (20)",
         &mut project,

@@ -12,6 +12,7 @@
 use serde::Serialize;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
 
 use crate::diag::{Diagnostic, Sources, Span};
 use crate::origin::{self, Aspect, Cite, Origins, Place};
@@ -31,12 +32,23 @@ pub struct Traced {
     docs: BTreeMap<String, Origins>,
     /// Every place of every input file by the line its name (or value) starts on.
     places: BTreeMap<(String, usize), Vec<Place>>,
+    /// Input place (file, pointer) → the generated lines that cite it, built on first use.
+    citing: OnceLock<Citing>,
 }
+
+/// Input place (file, pointer) → the generated lines (path, 1-based line) that cite it.
+type Citing = BTreeMap<(String, String), BTreeSet<(String, usize)>>;
 
 /// Compile `inputs` (every environment) and trace every generated line. With
 /// [`Checks::SchemaOnly`] the semantic rules are skipped (for provenance tests only).
 pub fn trace(inputs: &Inputs, checks: Checks) -> Result<Traced, Failed> {
-    let (compiled, kept) = compile_with(inputs, &[], checks, true)?;
+    trace_only(inputs, &[], checks)
+}
+
+/// [`trace`] of the modules and the roots of the environments `only` (all when empty),
+/// as `build --env` compiles them: what an editor needs for one environment file.
+pub fn trace_only(inputs: &Inputs, only: &[String], checks: Checks) -> Result<Traced, Failed> {
+    let (compiled, kept) = compile_with(inputs, only, checks, true)?;
     let internal = |message: String| Failed {
         diagnostics: vec![Diagnostic::error("envc::explain::internal", message)],
         sources: compiled.sources.clone(),
@@ -88,7 +100,7 @@ pub fn trace(inputs: &Inputs, checks: Checks) -> Result<Traced, Failed> {
                 project: &compiled.project,
                 environments: &compiled.environments,
                 files: &compiled.files,
-                index: true,
+                index: only.is_empty(),
             },
             &environments,
         )
@@ -142,6 +154,7 @@ pub fn trace(inputs: &Inputs, checks: Checks) -> Result<Traced, Failed> {
         environments,
         docs,
         places,
+        citing: OnceLock::new(),
     })
 }
 
@@ -435,29 +448,50 @@ impl Traced {
             .get(&(file.to_string(), line))
             .cloned()
             .unwrap_or_default();
-        let on_line = |p: &Place, _: Aspect| named.iter().any(|n| n.contains(p));
-        let mut lines = Vec::new();
+        let mut lines = BTreeSet::new();
+        for p in &named {
+            lines.extend(self.generated_from(&p.file, &p.pointer));
+        }
+        (named, lines.into_iter().collect())
+    }
+
+    /// Every generated line that cites the place at `pointer` of input `file`, or a
+    /// place inside it (a block stands for everything it holds; `""` for the file).
+    pub fn generated_from(&self, file: &str, pointer: &str) -> BTreeSet<(String, usize)> {
+        let citing = self.citing.get_or_init(|| self.citing());
+        let inside = |p: &str| {
+            pointer.is_empty()
+                || p == pointer
+                || p.strip_prefix(pointer).is_some_and(|r| r.starts_with('/'))
+        };
+        citing
+            .range((file.to_string(), pointer.to_string())..)
+            .take_while(|((f, p), _)| f == file && (pointer.is_empty() || p.starts_with(pointer)))
+            .filter(|((_, p), _)| inside(p))
+            .flat_map(|(_, lines)| lines.iter().cloned())
+            .collect()
+    }
+
+    /// The generated lines that cite each input place.
+    fn citing(&self) -> Citing {
+        let mut out = Citing::new();
         for (path, f) in &self.files {
             for n in 1..=f.lines.len() {
                 let Some(answer) = self.line(path, n) else {
                     continue;
                 };
-                let mut hit = false;
+                let mut places = Vec::new();
                 for b in &answer.because {
-                    let mut places = Vec::new();
                     b.cites.iter().for_each(|c| c.places(&mut places));
-                    for (p, a) in places {
-                        if on_line(&p, a) {
-                            hit = true;
-                        }
-                    }
                 }
-                if hit {
-                    lines.push((path.clone(), n));
+                for (p, _) in places {
+                    out.entry((p.file.to_string(), p.pointer))
+                        .or_default()
+                        .insert((path.clone(), n));
                 }
             }
         }
-        (named, lines)
+        out
     }
 
     /// Model values that have no origin: each needs a rule in [`crate::origin`].

@@ -50,6 +50,8 @@ use model::{Environment, Project};
 pub const PROJECT_FILE: &str = "envc.kdl";
 /// The directory of environment files.
 pub const ENV_DIR: &str = "environments";
+/// Where the generated tree goes unless `--out` says otherwise.
+pub const OUT_DIR: &str = "terraform";
 /// Input files larger than this are refused: the KDL parser needs about 17 bytes of
 /// memory and 0.4 µs per input byte, and no real environment file comes near it.
 pub const MAX_INPUT_BYTES: usize = 16 << 20;

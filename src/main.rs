@@ -366,7 +366,8 @@ fn run(cli: &Cli) -> u8 {
 }
 
 fn out_dir(cli: &Cli, dir: &Option<PathBuf>) -> PathBuf {
-    dir.clone().unwrap_or_else(|| cli.project.join("terraform"))
+    dir.clone()
+        .unwrap_or_else(|| cli.project.join(envc::OUT_DIR))
 }
 
 fn build(cli: &Cli, out: &Out, dir: &Option<PathBuf>, envs: &[String]) -> Result<(), u8> {
@@ -549,7 +550,7 @@ fn committed_tree(
     scope: &dyn Fn(&str) -> bool,
 ) -> Result<BTreeMap<String, String>, String> {
     let sub = match dir {
-        None => PathBuf::from("terraform"),
+        None => PathBuf::from(envc::OUT_DIR),
         Some(d) if d.is_relative() => d.clone(),
         Some(d) => d
             .strip_prefix(&cli.project)

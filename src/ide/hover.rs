@@ -5,8 +5,9 @@
 //! it names.
 //!
 //! The hover is a list of sections, each from its own function, joined with
-//! rules. A section on the generated lines a key affects belongs here once
-//! rendering records where each generated line came from.
+//! rules. On a key, the last one lists the generated lines the key affects, as
+//! `envc explain <file>:<line>` does ([`crate::explain::Traced::generated_from`]),
+//! from a trace of the project kept until the next edit.
 
 use lsp_types::{Hover, HoverContents, MarkupContent, MarkupKind, Position, Uri};
 use serde_json::Value;
@@ -14,9 +15,10 @@ use serde_json::Value;
 use super::complete::show;
 use super::nav::{self, Symbol};
 use super::{At, Workspace};
+use crate::diag::Span;
 use crate::load::{Part, unescape_pointer};
 use crate::schema::{self, Tier};
-use crate::{aws, env_stem};
+use crate::{OUT_DIR, PROJECT_FILE, aws, env_stem};
 
 pub fn hover(ws: &Workspace, uri: &Uri, pos: Position) -> Option<Hover> {
     let at = ws.at(uri, pos)?;
@@ -34,6 +36,9 @@ pub fn hover(ws: &Workspace, uri: &Uri, pos: Position) -> Option<Hover> {
         sections.extend(region_section(doc.value.pointer(&ptr)));
     }
     sections.extend(definition_section(&at));
+    if part == Part::Key {
+        sections.extend(generates_section(&at, &ptr, &span));
+    }
     if sections.is_empty() {
         return None;
     }
@@ -225,4 +230,65 @@ fn definition_section(at: &At) -> Option<String> {
         "Defined in `{rel}:{line}` ({what}):\n\n```{lang}\n{}\n```",
         snippet.join("\n")
     ))
+}
+
+/// How many roots a hover traces at most (the modules always): tracing costs a compile
+/// of each, and a hover must not wait for a thousand of them.
+const TRACED_ROOTS: usize = 5;
+/// How many generated lines a hover lists.
+const SHOWN_LINES: usize = 10;
+
+/// On a key: the generated lines it affects, those of the modules and of the roots
+/// whose environments read the file (at most [`TRACED_ROOTS`] of them).
+fn generates_section(at: &At, ptr: &str, key: &Span) -> Option<String> {
+    let all = at.project.inputs.environment_names();
+    let reading: Vec<String> = if at.rel == PROJECT_FILE {
+        all.clone()
+    } else {
+        let stem = env_stem(at.rel)?;
+        all.iter()
+            .filter(|n| at.project.chain(n).iter().any(|s| s == stem))
+            .cloned()
+            .collect()
+    };
+    if reading.is_empty() && at.rel != PROJECT_FILE {
+        return None; // a shared file that no environment extends
+    }
+    let traced_envs = &reading[..reading.len().min(TRACED_ROOTS)];
+    let only = if traced_envs.len() == all.len() {
+        Vec::new()
+    } else {
+        traced_envs.to_vec()
+    };
+    let traced = at.project.traced(&only)?;
+    let lines = traced.generated_from(at.rel, ptr);
+    let line = at.file.lines.line_number(at.text, key.start);
+    let explain = format!("`envc explain {}:{line}`", at.rel);
+    let mut s = match lines.len() {
+        0 => "Generates no line of the tree".to_string(),
+        1 => "Generates 1 line:\n".to_string(),
+        n => format!("Generates {n} lines:\n"),
+    };
+    for (file, n) in lines.iter().take(SHOWN_LINES) {
+        let shown = format!("{OUT_DIR}/{file}:{n}");
+        match crate::ide::path_to_uri(&at.project.dir.join(OUT_DIR).join(file)) {
+            Some(uri) => s.push_str(&format!("\n- [`{shown}`]({}#L{n})", uri.as_str())),
+            None => s.push_str(&format!("\n- `{shown}`")),
+        }
+    }
+    if lines.len() > SHOWN_LINES {
+        s.push_str(&format!(
+            "\n- … and {} more ({explain} lists them)",
+            lines.len() - SHOWN_LINES
+        ));
+    }
+    let skipped = reading.len() - traced_envs.len();
+    if skipped > 0 {
+        s.push_str(&format!(
+            "\n\nIn the modules and the roots of `{}`; {skipped} other root{} not searched ({explain} searches every one).",
+            traced_envs.join("`, `"),
+            if skipped == 1 { " was" } else { "s were" },
+        ));
+    }
+    Some(s)
 }

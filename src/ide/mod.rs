@@ -26,11 +26,12 @@ pub mod pos;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use lsp_types::{Position, Range, Uri};
 
 use crate::diag::{Diagnostic, Span};
+use crate::explain::Traced;
 use crate::load::{self, Document};
 use crate::model::Environment;
 use crate::schema::Kind;
@@ -90,6 +91,21 @@ pub(crate) struct ProjectState {
     published: BTreeMap<String, Vec<lsp_types::Diagnostic>>,
     /// The diagnostics it came from (for code actions).
     current: BTreeMap<String, Vec<Diagnostic>>,
+    /// Traces of the inputs as they are now, for hover's generated lines.
+    traces: TraceCache,
+}
+
+/// Traces ([`crate::explain::trace_only`]) of a project's current inputs, by the
+/// environments they cover; `None` when the inputs do not compile. Built on the first
+/// hover that needs one and kept until the next edit: tracing compiles the project.
+#[derive(Default)]
+pub(crate) struct TraceCache(Mutex<BTreeMap<Vec<String>, Option<Arc<Traced>>>>);
+
+impl std::fmt::Debug for TraceCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.0.lock().map_or(0, |c| c.len());
+        write!(f, "TraceCache({n} traces)")
+    }
 }
 
 /// Where a request points: a project, one of its files, and the byte offset.
@@ -310,6 +326,7 @@ impl ProjectState {
             envs: BTreeMap::new(),
             published: BTreeMap::new(),
             current: BTreeMap::new(),
+            traces: TraceCache::default(),
         };
         let rels: Vec<String> = p.inputs.files.keys().cloned().collect();
         let parsed = crate::par_map(&rels, |rel| p.parse(rel));
@@ -359,6 +376,7 @@ impl ProjectState {
 
     /// Re-parse `rel` and re-check what it affects.
     fn refresh(&mut self, rel: &str) {
+        self.traces = TraceCache::default();
         if self.inputs.files.contains_key(rel) {
             let mut f = self.parse(rel);
             if f.last_good.is_none() {
@@ -404,6 +422,20 @@ impl ProjectState {
             .collect();
         let names: BTreeSet<String> = self.inputs.environment_names().into_iter().collect();
         self.envs.retain(|k, _| names.contains(k));
+    }
+
+    /// The trace of the modules and of the roots of `only` (every root when empty) for
+    /// the inputs as they are now: traced on first use, kept until the next edit.
+    pub(crate) fn traced(&self, only: &[String]) -> Option<Arc<Traced>> {
+        let mut cache = self.traces.0.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .entry(only.to_vec())
+            .or_insert_with(|| {
+                crate::explain::trace_only(&self.inputs, only, crate::Checks::All)
+                    .ok()
+                    .map(Arc::new)
+            })
+            .clone()
     }
 
     /// The path of the environment file of a stem.

@@ -788,6 +788,121 @@ fn hover_on_a_reference_shows_its_definition() {
     assert_eq!(c.shutdown(), 0);
 }
 
+/// The generated lines listed under "Generates" in a hover, as (file, line).
+fn generated_in(hover: &str) -> Vec<(String, usize)> {
+    let Some((_, list)) = hover.split_once("Generates ") else {
+        return Vec::new();
+    };
+    list.lines()
+        .filter_map(|l| l.strip_prefix("- [`terraform/"))
+        .filter_map(|l| {
+            let (loc, _) = l.split_once('`')?;
+            let (file, line) = loc.rsplit_once(':')?;
+            Some((file.to_string(), line.parse().ok()?))
+        })
+        .collect()
+}
+
+#[test]
+fn hover_on_a_key_lists_the_generated_lines_it_affects() {
+    let mut c = Client::start(project(&[]), false);
+    let base = include_str!("../../environments/_base.kdl");
+    c.open("environments/_base.kdl", base);
+    // `pitr #true` in _base reaches dev and sit (prod sets its own).
+    let h = hover_text(&mut c, "environments/_base.kdl", 1, 1);
+    assert!(h.contains("Generates 4 lines:"), "{h}");
+    let want: Vec<(String, usize)> = [
+        ("environments/dev/README.md", 19),
+        ("environments/dev/terraform.tfvars", 7),
+        ("environments/sit/README.md", 19),
+        ("environments/sit/terraform.tfvars", 7),
+    ]
+    .iter()
+    .map(|(f, n)| (f.to_string(), *n))
+    .collect();
+    assert_eq!(generated_in(&h), want, "{h}");
+    let link = format!(
+        "{}#L7)",
+        uri_of(c.dir.path(), "terraform/environments/dev/terraform.tfvars").as_str()
+    );
+    assert!(h.contains(&link), "{h}");
+    // An edit drops the trace: once dev sets `pitr` itself, _base's reaches sit only.
+    let dev = include_str!("../../environments/dev.kdl");
+    c.open("environments/dev.kdl", &format!("{dev}pitr #true\n"));
+    let h = hover_text(&mut c, "environments/_base.kdl", 1, 1);
+    assert_eq!(generated_in(&h), want[2..], "{h}");
+    // A key of the project file reaches every root: the first ten lines are listed,
+    // the rest counted, as `envc explain` counts them.
+    let envc = include_str!("../../envc.kdl");
+    c.open("envc.kdl", envc);
+    let prefix = envc.lines().position(|l| l.starts_with("prefix ")).unwrap();
+    let h = hover_text(&mut c, "envc.kdl", prefix as u32, 2);
+    let mut inputs = envc::Inputs::read_dir(c.dir.path()).unwrap();
+    inputs.set(
+        "environments/dev.kdl",
+        format!("{dev}pitr #true\n").into_bytes(),
+    );
+    let all = envc::explain::trace(&inputs, envc::Checks::All)
+        .unwrap()
+        .generated_from("envc.kdl", "/prefix");
+    assert!(all.len() > 10, "{all:?}");
+    assert_eq!(
+        generated_in(&h),
+        all.iter().take(10).cloned().collect::<Vec<_>>(),
+        "{h}"
+    );
+    assert!(
+        h.contains(&format!("Generates {} lines:", all.len()))
+            && h.contains(&format!(
+                "- … and {} more (`envc explain envc.kdl:{}` lists them)",
+                all.len() - 10,
+                prefix + 1
+            )),
+        "{h}"
+    );
+    // A value is not a key: no list.
+    let h = hover_text(&mut c, "environments/_base.kdl", 1, 7);
+    assert!(!h.contains("Generates"), "{h}");
+    assert_eq!(c.shutdown(), 0);
+}
+
+#[test]
+fn hover_traces_at_most_a_few_roots() {
+    let extra: Vec<(String, String)> = (1..=3)
+        .map(|i| {
+            (
+                format!("environments/e{i}.kdl"),
+                format!("tier \"DEV\"\nregion \"eu-west-1\"\naccount-id \"44444444444{i}\"\n"),
+            )
+        })
+        .collect();
+    let changes: Vec<(&str, Option<&str>)> = extra
+        .iter()
+        .map(|(f, t)| (f.as_str(), Some(t.as_str())))
+        .collect();
+    let mut c = Client::start(project(&changes), false);
+    let envc = include_str!("../../envc.kdl");
+    c.open("envc.kdl", envc);
+    let prefix = envc.lines().position(|l| l.starts_with("prefix ")).unwrap();
+    let h = hover_text(&mut c, "envc.kdl", prefix as u32, 2);
+    assert!(
+        h.contains("In the modules and the roots of `dev`, `e1`, `e2`, `e3`, `prod`; 1 other root was not searched"),
+        "{h}"
+    );
+    assert!(!h.contains("environments/sit/"), "{h}");
+    // An environment file is traced with its own root only.
+    c.open("environments/e2.kdl", &extra[1].1);
+    let h = hover_text(&mut c, "environments/e2.kdl", 1, 2);
+    let lines = generated_in(&h);
+    assert!(!lines.is_empty(), "{h}");
+    assert!(
+        lines.iter().all(|(f, _)| f.starts_with("environments/e2/")),
+        "{h}"
+    );
+    assert!(!h.contains("not searched"), "{h}");
+    assert_eq!(c.shutdown(), 0);
+}
+
 // ---------------------------------------------------------------------------
 // 5. definition and references
 

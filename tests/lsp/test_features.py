@@ -62,6 +62,28 @@ async def test_hover(vscode: LanguageClient, project):
     assert f"Defined in `envc.kdl:{decl}` (table)" in hover.contents.value
 
 
+async def test_hover_lists_generated_lines(vscode: LanguageClient, project):
+    """Hover on a key: the generated lines it affects, each a link to its line."""
+    base = project / "environments" / "_base.kdl"
+    open_file(vscode, base)
+    await settled(vscode, project)
+    hover = await vscode.text_document_hover_async(
+        types.HoverParams(text_document=doc(base), position=pos(1, 1))
+    )
+    value = hover.contents.value
+    assert "Generates 4 lines:" in value, value
+    tfvars = project / "terraform" / "environments" / "sit" / "terraform.tfvars"
+    assert f"- [`terraform/environments/sit/terraform.tfvars:7`]({tfvars.as_uri()}#L7)" in value, value
+    # dev sets `pitr` itself now: _base's reaches sit only.
+    dev = project / "environments" / "dev.kdl"
+    open_file(vscode, dev, dev.read_text() + "pitr #true\n")
+    hover = await vscode.text_document_hover_async(
+        types.HoverParams(text_document=doc(base), position=pos(1, 1))
+    )
+    value = hover.contents.value
+    assert "Generates 2 lines:" in value and "environments/dev/" not in value, value
+
+
 async def test_definition_and_references(vscode: LanguageClient, project):
     envc = project / "envc.kdl"
     text = envc.read_text()
