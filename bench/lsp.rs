@@ -295,7 +295,11 @@ fn main() {
         "p95 ≤ 20 ms",
     );
     row("completion (200)", &mut completions, "p95 ≤ 10 ms");
-    row("hover on a key, traced (180)", &mut hovers, "p95 ≤ 10 ms");
+    row(
+        "hover on a key, trace reused (180)",
+        &mut hovers,
+        "p95 ≤ 10 ms",
+    );
     row(
         "hover on a key after an edit: traces e7's root (20)",
         &mut traced_hovers,

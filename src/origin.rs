@@ -1090,6 +1090,35 @@ fn fill_from(o: &mut Origins, model: &Value, mpath: &str, doc: &Document, dptr: 
     }
 }
 
+/// The environment's list of the project's `kind` entries (`functions`, one per
+/// `function` of the project, in its order): the list, each element, its name and id are
+/// the project's; each setting the project writes counts where the environment writes
+/// none ([`fill_from`]). Returns each element's model path and project pointer.
+fn project_elements<'a>(
+    o: &mut Origins,
+    model: &Value,
+    project: &Origins,
+    project_doc: &Document,
+    kind: &str,
+    names: impl Iterator<Item = &'a str>,
+) -> Vec<(String, String)> {
+    let list = format!("/{kind}s");
+    o.set(&list, project.get(&list).to_vec());
+    names
+        .enumerate()
+        .map(|(i, name)| {
+            let here = format!("{list}/{i}");
+            let ptr = child(&format!("/{kind}"), name);
+            for field in ["", "/name", "/id"] {
+                let path = format!("{here}{field}");
+                o.set(&path, project.get(&path).to_vec());
+            }
+            fill_from(o, model, &here, project_doc, &ptr);
+            (here, ptr)
+        })
+        .collect()
+}
+
 /// Each function of the project with the environment's settings: there because the
 /// project declares it; each setting the environment's, else the project's, else
 /// envc's default.
@@ -1101,17 +1130,9 @@ fn function_origins(
     project: &Origins,
     project_doc: &Document,
 ) {
-    o.set("/functions", project.get("/functions").to_vec());
-    for (i, f) in env.functions.iter().enumerate() {
-        let here = format!("/functions/{i}");
-        let ptr = child("/function", &f.name);
-        for field in ["", "/name", "/id"] {
-            o.set(
-                format!("{here}{field}"),
-                project.get(&format!("{here}{field}")).to_vec(),
-            );
-        }
-        fill_from(o, model, &here, project_doc, &ptr);
+    let names = env.functions.iter().map(|f| f.name.as_str());
+    let elements = project_elements(o, model, project, project_doc, "function", names);
+    for (f, (here, ptr)) in env.functions.iter().zip(elements) {
         // Non-empty while any variable is set, in the environment or the project.
         let vars: Vec<Place> = f
             .environment
@@ -1167,17 +1188,9 @@ fn bucket_origins(
     project_doc: &Document,
     tier: &[Cite],
 ) {
-    o.set("/buckets", project.get("/buckets").to_vec());
-    for (i, b) in env.buckets.iter().enumerate() {
-        let here = format!("/buckets/{i}");
-        let ptr = child("/bucket", &b.name);
-        for field in ["", "/name", "/id"] {
-            o.set(
-                format!("{here}{field}"),
-                project.get(&format!("{here}{field}")).to_vec(),
-            );
-        }
-        fill_from(o, model, &here, project_doc, &ptr);
+    let names = env.buckets.iter().map(|b| b.name.as_str());
+    let elements = project_elements(o, model, project, project_doc, "bucket", names);
+    for (here, ptr) in elements {
         let lock = format!("{ptr}/object-lock");
         let setting = [doc, project_doc].into_iter().find_map(|d| {
             let p = place(d, &lock)?;
