@@ -171,6 +171,11 @@ impl Origins {
         }
     }
 
+    /// [`Origins::fill`] with envc's default `rule`, which depends on no input.
+    pub fn fill_default(&mut self, path: impl Into<String>, rule: impl Into<String>) {
+        self.fill(path, vec![Cite::default(rule, Vec::new())]);
+    }
+
     /// Replace `path`'s cites.
     pub fn set(&mut self, path: impl Into<String>, cites: Vec<Cite>) {
         self.map.insert(path.into(), cites);
@@ -388,6 +393,14 @@ fn together_places(places: Vec<Place>, what: &str, none: &str) -> Vec<Cite> {
     }
 }
 
+/// A Terraform identifier made of the name of a `what` (`table`, `function`…) cited by `name`.
+fn identifier(what: &str, name: Vec<Cite>) -> Vec<Cite> {
+    vec![Cite::derived(
+        format!("Terraform identifier of the {what}'s name"),
+        name,
+    )]
+}
+
 /// The `function` values of the routes that invoke function `name`.
 fn invoking(api: &crate::model::Api, name: &str) -> Vec<String> {
     api.routes
@@ -456,13 +469,7 @@ pub fn project_origins(p: &Project, doc: &Document) -> Origins {
         let base = child("/table", &t.name);
         let here = format!("/tables/{i}");
         let name = at(doc, &base, Aspect::Name);
-        o.set(
-            format!("{here}/id"),
-            vec![Cite::derived(
-                "Terraform identifier of the table's name",
-                name,
-            )],
-        );
+        o.set(format!("{here}/id"), identifier("table", name));
         let gsis: Vec<String> = t
             .gsis
             .iter()
@@ -478,12 +485,9 @@ pub fn project_origins(p: &Project, doc: &Document) -> Origins {
             ),
         );
         for j in 0..t.gsis.len() {
-            o.fill(
+            o.fill_default(
                 format!("{here}/gsis/{j}/projection"),
-                vec![Cite::default(
-                    "an index projects ALL attributes unless `projection` says otherwise",
-                    Vec::new(),
-                )],
+                "an index projects ALL attributes unless `projection` says otherwise",
             );
         }
     }
@@ -501,13 +505,7 @@ pub fn project_origins(p: &Project, doc: &Document) -> Origins {
         let base = child("/function", &f.name);
         let here = format!("/functions/{i}");
         let name = at(doc, &base, Aspect::Name);
-        o.set(
-            format!("{here}/id"),
-            vec![Cite::derived(
-                "Terraform identifier of the function's name",
-                name.clone(),
-            )],
-        );
+        o.set(format!("{here}/id"), identifier("function", name.clone()));
         o.fill(
             format!("{here}/description"),
             vec![Cite::default(
@@ -527,12 +525,9 @@ pub fn project_origins(p: &Project, doc: &Document) -> Origins {
                 written => written,
             },
         );
-        o.fill(
+        o.fill_default(
             format!("{here}/architecture"),
-            vec![Cite::default(
-                "a function runs on x86_64 unless `architecture` says otherwise",
-                Vec::new(),
-            )],
+            "a function runs on x86_64 unless `architecture` says otherwise",
         );
         o.set(
             format!("{here}/invoked_by_api"),
@@ -586,13 +581,7 @@ pub fn project_origins(p: &Project, doc: &Document) -> Origins {
                 let gbase = child(&format!("{base}/{kind}"), &g.name);
                 let gname = at(doc, &gbase, Aspect::Name);
                 let access = at(doc, &format!("{gbase}/access"), Aspect::Value);
-                o.set(
-                    format!("{list}/{j}/id"),
-                    vec![Cite::derived(
-                        format!("Terraform identifier of the {kind}'s name"),
-                        gname.clone(),
-                    )],
-                );
+                o.set(format!("{list}/{j}/id"), identifier(kind, gname.clone()));
                 o.set(
                     format!("{list}/{j}/sid"),
                     vec![Cite::derived(
@@ -614,8 +603,14 @@ pub fn project_origins(p: &Project, doc: &Document) -> Origins {
     }
     if let Some(api) = &p.api {
         let route_ptr = |key: &str| child("/api/route", key);
-        o.fill("/api/throttle_burst", vec![Cite::default("API throttling allows bursts of 100 requests unless `throttle-burst` says otherwise", Vec::new())]);
-        o.fill("/api/throttle_rate", vec![Cite::default("API throttling allows 50 requests per second unless `throttle-rate` says otherwise", Vec::new())]);
+        o.fill_default(
+            "/api/throttle_burst",
+            "API throttling allows bursts of 100 requests unless `throttle-burst` says otherwise",
+        );
+        o.fill_default(
+            "/api/throttle_rate",
+            "API throttling allows 50 requests per second unless `throttle-rate` says otherwise",
+        );
         let all: Vec<String> = api.routes.iter().map(|r| route_ptr(&r.key)).collect();
         o.fill(
             "/api/routes",
@@ -650,12 +645,9 @@ pub fn project_origins(p: &Project, doc: &Document) -> Origins {
                     at(doc, &format!("{base}/function"), Aspect::Value),
                 )],
             );
-            o.fill(
+            o.fill_default(
                 format!("{here}/auth"),
-                vec![Cite::default(
-                    "a route needs a Cognito token unless it says `auth=#false`",
-                    Vec::new(),
-                )],
+                "a route needs a Cognito token unless it says `auth=#false`",
             );
         }
         // The resource tree: a resource exists while any route path runs through it.
@@ -712,13 +704,7 @@ pub fn project_origins(p: &Project, doc: &Document) -> Origins {
             o.set(&here, why);
             let name = at(doc, &fptr, Aspect::Name);
             o.set(format!("{here}/name"), name.clone());
-            o.set(
-                format!("{here}/id"),
-                vec![Cite::derived(
-                    "Terraform identifier of the function's name",
-                    name,
-                )],
-            );
+            o.set(format!("{here}/id"), identifier("function", name));
             invoked.extend(invoking(api, &f.name));
         }
         o.set(
@@ -757,10 +743,7 @@ pub fn project_origins(p: &Project, doc: &Document) -> Origins {
             );
         }
     } else {
-        o.fill(
-            "/api",
-            vec![Cite::default("the project declares no `api`", Vec::new())],
-        );
+        o.fill_default("/api", "the project declares no `api`");
     }
     if let Some(pool) = &p.user_pool {
         let clients: Vec<String> = pool
@@ -780,37 +763,22 @@ pub fn project_origins(p: &Project, doc: &Document) -> Origins {
         for (i, c) in pool.clients.iter().enumerate() {
             let here = format!("/user_pool/clients/{i}");
             let name = at(doc, &child("/user-pool/client", &c.name), Aspect::Name);
-            o.set(
-                format!("{here}/id"),
-                vec![Cite::derived(
-                    "Terraform identifier of the client's name",
-                    name,
-                )],
+            o.set(format!("{here}/id"), identifier("client", name));
+            o.fill_default(
+                format!("{here}/access_token_minutes"),
+                "access and ID tokens last 60 minutes unless `access-token-minutes` says otherwise",
             );
-            o.fill(format!("{here}/access_token_minutes"), vec![Cite::default("access and ID tokens last 60 minutes unless `access-token-minutes` says otherwise", Vec::new())]);
-            o.fill(
+            o.fill_default(
                 format!("{here}/refresh_token_days"),
-                vec![Cite::default(
-                    "refresh tokens last 30 days unless `refresh-token-days` says otherwise",
-                    Vec::new(),
-                )],
+                "refresh tokens last 30 days unless `refresh-token-days` says otherwise",
             );
-            o.fill(
+            o.fill_default(
                 format!("{here}/callback_urls"),
-                vec![Cite::default(
-                    "the client declares no `callback-urls`",
-                    Vec::new(),
-                )],
+                "the client declares no `callback-urls`",
             );
         }
     } else {
-        o.fill(
-            "/user_pool",
-            vec![Cite::default(
-                "the project declares no `user-pool`",
-                Vec::new(),
-            )],
-        );
+        o.fill_default("/user_pool", "the project declares no `user-pool`");
     }
     let buckets = entries("bucket", &mut p.buckets.iter().map(|b| &b.name));
     o.fill(
@@ -825,14 +793,8 @@ pub fn project_origins(p: &Project, doc: &Document) -> Origins {
     for (i, b) in p.buckets.iter().enumerate() {
         let here = format!("/buckets/{i}");
         let name = at(doc, &child("/bucket", &b.name), Aspect::Name);
-        o.set(
-            format!("{here}/id"),
-            vec![Cite::derived(
-                "Terraform identifier of the bucket's name",
-                name,
-            )],
-        );
-        o.fill(format!("{here}/noncurrent_expire_after_days"), vec![Cite::default("noncurrent versions expire after 90 days unless `noncurrent-expire-after-days` says otherwise", Vec::new())]);
+        o.set(format!("{here}/id"), identifier("bucket", name));
+        o.fill_default(format!("{here}/noncurrent_expire_after_days"), "noncurrent versions expire after 90 days unless `noncurrent-expire-after-days` says otherwise");
     }
     for alarm in [
         "api_5xx_errors",
@@ -840,12 +802,9 @@ pub fn project_origins(p: &Project, doc: &Document) -> Origins {
         "dynamodb_throttles",
         "dynamodb_system_errors",
     ] {
-        o.fill(
+        o.fill_default(
             format!("/alarms/{alarm}"),
-            vec![Cite::default(
-                format!("envc's default `{}` threshold", alarm.replace('_', "-")),
-                Vec::new(),
-            )],
+            format!("envc's default `{}` threshold", alarm.replace('_', "-")),
         );
     }
     o
@@ -905,19 +864,10 @@ pub fn environment_origins(
     o.set("/name", stem.clone());
     let tier = at(doc, "/tier", Aspect::Value);
     let tier_name = format!("{:?}", env.tier);
-    o.fill(
-        "/pitr",
-        vec![Cite::default(
-            "point-in-time recovery is on unless `pitr #false`",
-            Vec::new(),
-        )],
-    );
-    o.fill(
+    o.fill_default("/pitr", "point-in-time recovery is on unless `pitr #false`");
+    o.fill_default(
         "/cross_region_replication",
-        vec![Cite::default(
-            "cross-region replication is off unless `cross-region-replication #true`",
-            Vec::new(),
-        )],
+        "cross-region replication is off unless `cross-region-replication #true`",
     );
     o.fill(
         "/log_retention_days",
@@ -960,13 +910,7 @@ pub fn environment_origins(
         let ptr = child("/flags", &f.name);
         let name = at(doc, &ptr, Aspect::Name);
         let value = at(doc, &ptr, Aspect::Value);
-        o.set(
-            format!("{here}/id"),
-            vec![Cite::derived(
-                "Terraform identifier of the flag's name",
-                name,
-            )],
-        );
+        o.set(format!("{here}/id"), identifier("flag", name));
         o.set(format!("{here}/value"), value.clone());
         o.set(
             format!("{here}/kind"),
@@ -995,13 +939,7 @@ pub fn environment_origins(
         let path = format!("/alarms/{alarm}");
         o.fill(&path, project.get(&path).to_vec());
     }
-    o.fill(
-        "/alert_emails",
-        vec![Cite::default(
-            "the environment sets no `alert-emails`",
-            Vec::new(),
-        )],
-    );
+    o.fill_default("/alert_emails", "the environment sets no `alert-emails`");
     let prefix = project.get("/prefix").to_vec();
     let mut name_prefix = prefix.clone();
     name_prefix.extend(stem.clone());
@@ -1052,21 +990,33 @@ pub fn environment_origins(
             o.get("/name_prefix").to_vec(),
         )],
     );
-    o.fill(
+    o.fill_default(
         "/owns_account_settings",
-        vec![Cite::default(
-            "a root owns the account's settings unless `owns-account-settings #false`",
-            Vec::new(),
-        )],
+        "a root owns the account's settings unless `owns-account-settings #false`",
     );
     for i in 0..env.adopt.len() {
         o.fill(format!("/adopt/{i}"), at(doc, "/adopt", Aspect::Value));
     }
-    function_origins(&mut o, env, &model, doc, project, project_doc);
-    bucket_origins(&mut o, env, &model, doc, project, project_doc, &tier);
-    callback_origins(&mut o, env, doc, project_doc);
+    let inputs = EnvInputs {
+        model: &model,
+        doc,
+        project,
+        project_doc,
+    };
+    function_origins(&mut o, env, &inputs);
+    bucket_origins(&mut o, env, &inputs, &tier);
+    callback_origins(&mut o, env, &inputs);
     with_extends(&mut o, &model, extends);
     o
+}
+
+/// What the rules of an environment's per-entry values read: its model (as JSON), its
+/// document after `extends`, and the project's origins and file.
+struct EnvInputs<'a> {
+    model: &'a Value,
+    doc: &'a Document,
+    project: &'a Origins,
+    project_doc: &'a Document,
 }
 
 /// Cites the model values under `mpath` that `doc` writes verbatim under `dptr` (the
@@ -1096,12 +1046,16 @@ fn fill_from(o: &mut Origins, model: &Value, mpath: &str, doc: &Document, dptr: 
 /// none ([`fill_from`]). Returns each element's model path and project pointer.
 fn project_elements<'a>(
     o: &mut Origins,
-    model: &Value,
-    project: &Origins,
-    project_doc: &Document,
+    inputs: &EnvInputs,
     kind: &str,
     names: impl Iterator<Item = &'a str>,
 ) -> Vec<(String, String)> {
+    let EnvInputs {
+        model,
+        project,
+        project_doc,
+        ..
+    } = inputs;
     let list = format!("/{kind}s");
     o.set(&list, project.get(&list).to_vec());
     names
@@ -1122,16 +1076,10 @@ fn project_elements<'a>(
 /// Each function of the project with the environment's settings: there because the
 /// project declares it; each setting the environment's, else the project's, else
 /// envc's default.
-fn function_origins(
-    o: &mut Origins,
-    env: &Environment,
-    model: &Value,
-    doc: &Document,
-    project: &Origins,
-    project_doc: &Document,
-) {
+fn function_origins(o: &mut Origins, env: &Environment, inputs: &EnvInputs) {
+    let (doc, project_doc) = (inputs.doc, inputs.project_doc);
     let names = env.functions.iter().map(|f| f.name.as_str());
-    let elements = project_elements(o, model, project, project_doc, "function", names);
+    let elements = project_elements(o, inputs, "function", names);
     for (f, (here, ptr)) in env.functions.iter().zip(elements) {
         // Non-empty while any variable is set, in the environment or the project.
         let vars: Vec<Place> = f
@@ -1151,22 +1099,14 @@ fn function_origins(
                 "the function sets no `environment` variables",
             ),
         );
-        o.fill(
+        o.fill_default(
             format!("{here}/memory"),
-            vec![Cite::default(
-                format!("a function gets {DEFAULT_MEMORY} MB unless `memory` says otherwise"),
-                Vec::new(),
-            )],
+            format!("a function gets {DEFAULT_MEMORY} MB unless `memory` says otherwise"),
         );
-        o.fill(
-            format!("{here}/timeout"),
-            vec![Cite::default(
-                format!(
-                    "a function times out after {DEFAULT_TIMEOUT} seconds unless `timeout` says otherwise"
-                ),
-                Vec::new(),
-            )],
+        let timeout = format!(
+            "a function times out after {DEFAULT_TIMEOUT} seconds unless `timeout` says otherwise"
         );
+        o.fill_default(format!("{here}/timeout"), timeout);
         o.fill(
             format!("{here}/tracing"),
             vec![Cite::default(
@@ -1179,17 +1119,10 @@ fn function_origins(
 
 /// Each bucket of the project with its Object Lock in this environment: the
 /// environment's `object-lock`, else the project's, else on in PROD only.
-fn bucket_origins(
-    o: &mut Origins,
-    env: &Environment,
-    model: &Value,
-    doc: &Document,
-    project: &Origins,
-    project_doc: &Document,
-    tier: &[Cite],
-) {
+fn bucket_origins(o: &mut Origins, env: &Environment, inputs: &EnvInputs, tier: &[Cite]) {
+    let (doc, project, project_doc) = (inputs.doc, inputs.project, inputs.project_doc);
     let names = env.buckets.iter().map(|b| b.name.as_str());
-    let elements = project_elements(o, model, project, project_doc, "bucket", names);
+    let elements = project_elements(o, inputs, "bucket", names);
     for (here, ptr) in elements {
         let lock = format!("{ptr}/object-lock");
         let setting = [doc, project_doc].into_iter().find_map(|d| {
@@ -1214,12 +1147,9 @@ fn bucket_origins(
                 )
             })],
         );
-        o.fill(
+        o.fill_default(
             format!("{here}/object_lock/mode"),
-            vec![Cite::default(
-                "Object Lock's mode is GOVERNANCE unless `mode` says otherwise",
-                Vec::new(),
-            )],
+            "Object Lock's mode is GOVERNANCE unless `mode` says otherwise",
         );
         o.fill(
             format!("{here}/object_lock/days"),
@@ -1235,20 +1165,15 @@ fn bucket_origins(
 
 /// The app clients with callback URLs in this environment: the environment's
 /// `callback-urls` of a client, else the project's.
-fn callback_origins(o: &mut Origins, env: &Environment, doc: &Document, project_doc: &Document) {
+fn callback_origins(o: &mut Origins, env: &Environment, inputs: &EnvInputs) {
+    let (doc, project_doc) = (inputs.doc, inputs.project_doc);
     let mut all = Vec::new();
     for (k, c) in env.callback_urls.iter().enumerate() {
         let here = format!("/callback_urls/{k}");
         let client = child("/user-pool/client", &c.name);
         let name = at(project_doc, &client, Aspect::Name);
         o.set(format!("{here}/name"), name.clone());
-        o.set(
-            format!("{here}/id"),
-            vec![Cite::derived(
-                "Terraform identifier of the client's name",
-                name,
-            )],
-        );
+        o.set(format!("{here}/id"), identifier("client", name));
         // The URLs are the environment's, else the project's; the client is listed
         // while either has some.
         let ptr = format!("{client}/callback-urls");
