@@ -14,6 +14,11 @@
 //! of each root's `terraform.tfvars` (region, account, environment name),
 //! which every name is built from. It knows the generated tree's shape, not
 //! Terraform's semantics: it is a warning, not a plan.
+//!
+//! Each warning points at the input key that set what changes (a table's `hash-key`,
+//! the environment's `region`, the `object-lock` that turns Object Lock on), found
+//! through the model's origins ([`crate::origin::Placer`], the mechanism `envc explain`
+//! uses), which are computed only when there is something to warn about.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -22,6 +27,7 @@ use hcl::{Block, Body, Expression, ObjectKey};
 use crate::Compiled;
 use crate::diag::{Diagnostic, Span};
 use crate::model::{Project, ident};
+use crate::origin::Placer;
 
 /// Resource types that hold data (or, for a function, its deployed code), with the
 /// arguments whose change makes Terraform replace them (the provider's ForceNew).
@@ -65,11 +71,12 @@ const STATEFUL: &[(&str, &str, &[&str])] = &[
     ("aws_lambda_function", "Lambda function", &["function_name"]),
 ];
 
-/// Values of a root's `terraform.tfvars` that every AWS name or the provider's region is made of.
+/// Values of a root's `terraform.tfvars` that every AWS name or the provider's region is
+/// made of, with the environment's model value that sets each.
 const IDENTITY_VARS: &[(&str, &str)] = &[
-    ("env_name", ""),
+    ("env_name", "/name"),
     ("region", "/region"),
-    ("account_id", "/account-id"),
+    ("account_id", "/account_id"),
 ];
 
 /// One stateful resource block of a tree.
@@ -231,48 +238,38 @@ fn keys(expr: Option<&Expression>) -> BTreeMap<String, &Expression> {
 }
 
 /// Where the inputs name a resource of the tree: the project key of its table,
-/// bucket, function, API or user pool, or the environment file of a root resource.
-fn place(c: &Compiled, r: &Resource, attr: Option<&str>) -> Option<Span> {
+/// bucket, function, API or user pool (of the attribute that changed, when the model has
+/// it), or the environment file of a root resource.
+fn place(c: &Compiled, at: &Placer, r: &Resource, attr: Option<&str>) -> Option<Span> {
     let p: &Project = &c.project;
-    let named = |what: &str, names: Vec<&str>| -> Option<Span> {
+    let named = |list: &str, names: Vec<&str>| -> Option<Span> {
         let base = r.name.trim_end_matches("_replica");
-        let name = names.into_iter().find(|n| ident(n) == base)?;
-        let item = format!("/{what}/{}", crate::load::escape_pointer(name));
-        attr.and_then(|a| p.spans.get(&format!("{item}/{}", a.replace('_', "-"))))
-            .or_else(|| p.spans.get(&item))
-            .cloned()
+        let i = names.into_iter().position(|n| ident(n) == base)?;
+        let item = format!("/{list}/{i}");
+        attr.and_then(|a| at.project(&format!("{item}/{a}")))
+            .or_else(|| at.project(&item))
     };
     match r.scope.as_str() {
-        "modules/dynamodb" => named("table", p.tables.iter().map(|t| t.name.as_str()).collect()),
+        "modules/dynamodb" => named("tables", p.tables.iter().map(|t| t.name.as_str()).collect()),
         "modules/s3-audit" => named(
-            "bucket",
+            "buckets",
             p.buckets.iter().map(|b| b.name.as_str()).collect(),
         ),
         "modules/lambda" | "modules/cloudwatch"
             if r.name != "api_access" && r.name != "api_waf" =>
         {
             named(
-                "function",
+                "functions",
                 p.functions.iter().map(|f| f.name.as_str()).collect(),
             )
-            .or_else(|| {
-                p.functions
-                    .first()
-                    .and_then(|f| {
-                        p.spans.get(&format!(
-                            "/function/{}",
-                            crate::load::escape_pointer(&f.name)
-                        ))
-                    })
-                    .cloned()
-            })
+            .or_else(|| at.project("/functions/0"))
         }
-        "modules/cloudwatch" | "modules/api-gateway" => p.spans.get("/api").cloned(),
-        "modules/cognito" => p.spans.get("/user-pool").cloned(),
+        "modules/cloudwatch" | "modules/api-gateway" => at.project("/api"),
+        "modules/cognito" => at.project("/user_pool"),
         root => {
             let env = root.strip_prefix("environments/")?;
             let e = c.environments.iter().find(|e| e.name == env)?;
-            e.spans.get("").cloned()
+            at.environment(e, "/name")
         }
     }
 }
@@ -309,6 +306,12 @@ pub fn warnings(
     compiled: &Compiled,
 ) -> Vec<Diagnostic> {
     let old = read(previous);
+    let at = Placer::new(&compiled.sources, &compiled.project);
+    // An environment's value, else its file.
+    let in_env = |env: &crate::model::Environment, path: &str| {
+        at.environment(env, path)
+            .or_else(|| at.environment(env, "/name"))
+    };
     // Only directories that existed before can lose or replace something: a new
     // environment's or module's files are not parsed (a cold build of a thousand
     // environments would pay for it), only looked at for Object Lock below.
@@ -352,7 +355,7 @@ pub fn warnings(
                             a.unwrap_or_default(), b.unwrap_or_default(), env.name
                         ),
                     )
-                    .at_opt(env.spans.get(*pointer).or_else(|| env.spans.get("")).cloned())
+                    .at_opt(in_env(env, pointer))
                     .label("every AWS name (or the region) of the root changes")
                     .help("create a new environment instead, and move the data before removing the old one"),
                 );
@@ -371,7 +374,7 @@ pub fn warnings(
                         env.name
                     ),
                 )
-                .at_opt(compiled.project.spans.get("/prefix").or_else(|| compiled.project.spans.get("")).cloned())
+                .at_opt(at.project("/prefix"))
                 .label("every generated AWS name starts with the prefix"),
             );
         }
@@ -408,7 +411,7 @@ pub fn warnings(
                                 if changed.len() == 1 { "changes" } else { "change" }
                             ),
                         )
-                        .at_opt(place(compiled, after, Some(first)))
+                        .at_opt(place(compiled, &at, after, Some(first)))
                         .label("this change replaces it")
                         .help("a replacement by nature: keep the old value to keep the resource"),
                     );
@@ -453,7 +456,7 @@ pub fn warnings(
                         env.name
                     ),
                 )
-                .at_opt(env.spans.get("/flags").or_else(|| env.spans.get("")).cloned())
+                .at_opt(at.environment_key(env, "/flags").or_else(|| in_env(env, "/name")))
                 .help("if that is not meant, set the flag again"),
             );
         }
@@ -468,7 +471,7 @@ pub fn warnings(
                         env.name
                     ),
                 )
-                .at_opt(env.spans.get("/cross-region-replication").or_else(|| env.spans.get("")).cloned())
+                .at_opt(in_env(env, "/cross_region_replication"))
                 .label("the failover region loses its copies"),
             );
         }
@@ -482,17 +485,13 @@ pub fn warnings(
         }
         let before = old.tfvars.get(&root);
         let was = keys(before.and_then(|b| attr(b, "object_lock")));
-        for b in env.buckets.iter().filter(|b| b.object_lock.is_some()) {
+        for (i, b) in env.buckets.iter().enumerate() {
             let on_before = was
                 .get(&b.name)
                 .is_some_and(|e| !matches!(e, Expression::Null));
-            if on_before {
+            if b.object_lock.is_none() || on_before {
                 continue;
             }
-            let pointer = format!(
-                "/bucket/{}/object-lock",
-                crate::load::escape_pointer(&b.name)
-            );
             out.push(
                 Diagnostic::warning(
                     "envc::changes::object-lock",
@@ -501,12 +500,10 @@ pub fn warnings(
                         b.name, env.name
                     ),
                 )
+                // The `object-lock` that turns it on, else (on by default) the bucket.
                 .at_opt(
-                    env.spans
-                        .get(&pointer)
-                        .or_else(|| compiled.project.spans.get(&pointer))
-                        .or_else(|| compiled.project.spans.get(&format!("/bucket/{}", crate::load::escape_pointer(&b.name))))
-                        .cloned(),
+                    at.environment(env, &format!("/buckets/{i}/object_lock"))
+                        .or_else(|| at.environment(env, &format!("/buckets/{i}"))),
                 )
                 .label("Object Lock is permanent; only its default retention can change later")
                 .help("write-once by design: remove the setting (or set `object-lock #false`) before applying if it is not meant"),
@@ -602,6 +599,43 @@ mod tests {
                 "{code} naming {names}: {got:?}"
             );
         }
+    }
+
+    /// Each warning points at the key that set what changes, found through the origins.
+    #[test]
+    fn warnings_point_at_the_inputs_that_cause_them() {
+        let place = |a: (&str, &str), b: (&str, &str)| -> Vec<(String, (usize, usize))> {
+            let before = compiled(a.0, a.1);
+            let after = compiled(b.0, b.1);
+            warnings(&before.files, &after.files, &after)
+                .into_iter()
+                .map(|d| {
+                    let s = d.span.expect("a warning has a place");
+                    let at = after.sources.line_col(&s.file, s.start);
+                    (s.file.to_string(), at)
+                })
+                .collect()
+        };
+        let envc = |at| vec![("envc.kdl".to_string(), at)];
+        let dev = |at| vec![("environments/dev.kdl".to_string(), at)];
+        // A table's key: the `hash-key` property.
+        let rekeyed = PROJECT.replace(
+            "hash-key=\"id\" {\n    attribute \"id\" type=\"S\"\n}\ntable \"carts\"",
+            "hash-key=\"key\" {\n    attribute \"key\" type=\"S\"\n}\ntable \"carts\"",
+        );
+        assert_eq!(place((PROJECT, DEV), (&rekeyed, DEV)), envc((3, 16)));
+        // The region: `region` in dev.kdl.
+        let moved = DEV.replace("eu-west-1", "eu-west-2");
+        assert_eq!(place((PROJECT, DEV), (PROJECT, &moved)), dev((2, 1)));
+        // A flag gone: the `flags` block.
+        let renamed = DEV.replace("beta", "gamma");
+        assert_eq!(place((PROJECT, DEV), (PROJECT, &renamed)), dev((4, 1)));
+        // Object Lock set in the environment: its `object-lock`.
+        let locked = format!("{DEV}bucket \"audit\" {{\n    object-lock #true\n}}\n");
+        assert_eq!(place((PROJECT, DEV), (PROJECT, &locked)), dev((8, 5)));
+        // A prefix that defaults to the project's name: the name.
+        let unprefixed = PROJECT.replace("prefix \"sh\"\n", "");
+        assert_eq!(place((PROJECT, DEV), (&unprefixed, DEV)), envc((1, 1)));
     }
 
     #[test]

@@ -149,6 +149,10 @@ impl Sources {
     pub fn get(&self, path: &str) -> Option<&Arc<str>> {
         self.files.get(path)
     }
+    /// Every file's path and text.
+    pub fn iter(&self) -> impl Iterator<Item = (&Arc<str>, &Arc<str>)> {
+        self.files.iter()
+    }
     /// 1-based line and column (column counted in Unicode scalar values) of a byte offset.
     pub fn line_col(&self, path: &str, offset: usize) -> (usize, usize) {
         let Some(text) = self.files.get(path) else {

@@ -369,7 +369,8 @@ pub(crate) fn compile_with(
     drop(env_docs);
     if let Some(p) = &project {
         warnings.extend(p.warnings.iter().cloned());
-        errors.extend(rules::check_environments(&p.project, &environments));
+        let at = origin::Placer::new(&sources, &p.project);
+        errors.extend(rules::check_environments(&p.project, &environments, &at));
     }
     let Some(CheckedProject {
         project,
@@ -619,7 +620,7 @@ pub fn check_project(doc: Document) -> Result<CheckedProject, Vec<Diagnostic>> {
 
 fn check_project_with(doc: Document, checks: Checks) -> Result<CheckedProject, Vec<Diagnostic>> {
     let file = schema::check::<schema::ProjectFile>(schema::Kind::Project, &doc)?;
-    let mut project = model::resolve_project(&file);
+    let project = model::resolve_project(&file);
     let (found, warnings): (Vec<_>, Vec<_>) = match checks {
         Checks::All => rules::check_project(&project, &doc),
         Checks::SchemaOnly => Vec::new(),
@@ -627,7 +628,6 @@ fn check_project_with(doc: Document, checks: Checks) -> Result<CheckedProject, V
     .into_iter()
     .partition(Diagnostic::is_error);
     if found.is_empty() {
-        project.spans = keep_spans(&doc, rules::project_places(&project));
         Ok(CheckedProject {
             project,
             doc,
@@ -684,7 +684,7 @@ fn check_environment_with<D: std::borrow::Borrow<Document>>(
         let Some(p) = project else {
             return Err(Vec::new());
         };
-        let mut env = model::resolve_environment(&p.project, name, &file);
+        let env = model::resolve_environment(&p.project, name, &file);
         let (found, warned): (Vec<_>, Vec<_>) = match checks {
             Checks::All => rules::check_environment(&p.project, &p.doc, &env, &doc),
             Checks::SchemaOnly => Vec::new(),
@@ -692,7 +692,6 @@ fn check_environment_with<D: std::borrow::Borrow<Document>>(
         .into_iter()
         .partition(Diagnostic::is_error);
         if found.is_empty() {
-            env.spans = keep_spans(&doc, rules::environment_places(&env));
             warnings = warned;
             Ok(env)
         } else {
@@ -704,22 +703,6 @@ fn check_environment_with<D: std::borrow::Borrow<Document>>(
         result,
         warnings,
     }
-}
-
-/// The key spans of those `pointers` that the document has (pointers it lacks are left out).
-fn keep_spans(doc: &Document, pointers: Vec<String>) -> BTreeMap<String, Span> {
-    pointers
-        .into_iter()
-        .filter(|p| p.is_empty() || doc.spans.contains_key(p))
-        .map(|p| {
-            let span = if p.is_empty() {
-                Span::file_start(&doc.path)
-            } else {
-                doc.key_span(&p)
-            };
-            (p, span)
-        })
-        .collect()
 }
 
 /// `items.iter().map(f)`, spread over the machine's cores (one rayon pool for

@@ -11,8 +11,6 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Number;
 
-use crate::diag::Span;
-
 use crate::placeholder;
 use crate::schema::{self, Access, EnvironmentFile, FlagValue, LockMode, ProjectFile, Tier};
 
@@ -23,10 +21,6 @@ pub fn ident(name: &str) -> String {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Project {
-    /// Where the project file names what warnings talk about (JSON pointer → the key's
-    /// span): tables, their keys, buckets, functions, the user pool, the API, the prefix.
-    #[serde(skip)]
-    pub spans: BTreeMap<String, Span>,
     pub name: String,
     pub prefix: String,
     pub tags: BTreeMap<String, String>,
@@ -239,7 +233,6 @@ pub fn resolve_project(p: &ProjectFile) -> Project {
             .collect()
     };
     Project {
-        spans: BTreeMap::new(),
         name: p.project.clone(),
         prefix: p.prefix.clone().unwrap_or_else(|| p.project.clone()),
         tags: p.tags.clone().unwrap_or_default(),
@@ -604,10 +597,6 @@ pub struct Environment {
     pub owns_account_settings: bool,
     /// What the next apply imports (`functions`, `api-execution-log-group`), sorted.
     pub adopt: Vec<String>,
-    /// Where the environment file (or a file it extends) sets what warnings and
-    /// cross-environment rules talk about (JSON pointer → the key's span); `""` is the file.
-    #[serde(skip)]
-    pub spans: BTreeMap<String, Span>,
 }
 
 pub fn default_log_retention(tier: Tier) -> u32 {
@@ -809,7 +798,6 @@ pub fn resolve_environment(project: &Project, name: &str, e: &EnvironmentFile) -
         callback_urls,
         owns_account_settings: e.owns_account_settings.unwrap_or(true),
         adopt,
-        spans: BTreeMap::new(),
     }
 }
 

@@ -20,11 +20,11 @@
 //! is [`crate::trace`]'s job, at render time.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
 
-use crate::diag::Span;
+use crate::diag::{Sources, Span};
 use crate::load::{Document, escape_pointer};
 use crate::model::{
     DEFAULT_LOCK_DAYS, DEFAULT_MEMORY, DEFAULT_TIMEOUT, Environment, Project,
@@ -1280,4 +1280,92 @@ fn differs(a: &Value, b: &Value, path: &str) -> bool {
         (None, None) => false,
         _ => true,
     }
+}
+
+// ---------------------------------------------------------------------------
+// Places for diagnostics
+
+/// Where the inputs set the model values a diagnostic is about, found when one asks: a
+/// stateful-change warning ([`crate::changes`]) or a rule across environments names a
+/// value of the model (`/tables/1/hash_key`, an environment's `/region`) and points at
+/// the key that set it. The origins (and the documents they need, parsed from the
+/// sources) are computed on the first question only: most builds ask none.
+pub struct Placer<'a> {
+    sources: &'a Sources,
+    project: &'a Project,
+    /// The project file and its origins.
+    project_origins: OnceLock<Option<(Document, Origins)>>,
+    /// Every environment file, parsed, by stem.
+    env_docs: OnceLock<BTreeMap<String, Document>>,
+}
+
+impl<'a> Placer<'a> {
+    pub fn new(sources: &'a Sources, project: &'a Project) -> Placer<'a> {
+        Placer {
+            sources,
+            project,
+            project_origins: OnceLock::new(),
+            env_docs: OnceLock::new(),
+        }
+    }
+
+    fn project_origins(&self) -> Option<&(Document, Origins)> {
+        self.project_origins
+            .get_or_init(|| {
+                let path: Arc<str> = crate::PROJECT_FILE.into();
+                let doc = crate::load::parse_document(&path, self.sources.get(&path)?).ok()?;
+                let origins = project_origins(self.project, &doc);
+                Some((doc, origins))
+            })
+            .as_ref()
+    }
+
+    /// Where the project's model value at `path` was set.
+    pub fn project(&self, path: &str) -> Option<Span> {
+        first_place(self.project_origins()?.1.get(path))
+    }
+
+    /// Where environment `env`'s model value at `path` was set (`/name`: its file).
+    pub fn environment(&self, env: &Environment, path: &str) -> Option<Span> {
+        let (project_doc, project) = self.project_origins()?;
+        let doc = self.merged(env)?;
+        let origins = environment_origins(env, &doc, &[], project, project_doc);
+        first_place(origins.get(path))
+    }
+
+    /// The key at `pointer` of environment `env`'s document after `extends`: a block that
+    /// no model value stands for (`flags`, when a warning is about a flag that is gone).
+    pub fn environment_key(&self, env: &Environment, pointer: &str) -> Option<Span> {
+        place(&self.merged(env)?, pointer).map(|p| p.span(Aspect::Name).clone())
+    }
+
+    /// Environment `env`'s document after `extends`.
+    fn merged(&self, env: &Environment) -> Option<Document> {
+        let docs = self.env_docs.get_or_init(|| {
+            let paths: Vec<&str> = self.sources.iter().map(|(p, _)| &**p).collect();
+            let (files, _) = crate::environment_files(paths.into_iter());
+            files
+                .into_iter()
+                .filter_map(|(stem, p)| {
+                    let text = self.sources.get(p)?;
+                    let doc = crate::load::parse_document(&Arc::from(p), text).ok()?;
+                    Some((stem.to_string(), doc))
+                })
+                .collect()
+        });
+        crate::load::resolve_extends(&env.name, docs).ok()
+    }
+}
+
+/// The key of the first input place `cites` name directly or through a derivation (not
+/// through a default: a default is set by no key), or the start of the file an
+/// environment's name comes from.
+fn first_place(cites: &[Cite]) -> Option<Span> {
+    cites.iter().find_map(|c| match c {
+        Cite::At { place, .. } => Some(place.span(Aspect::Name).clone()),
+        Cite::Together { places, .. } => places.first().map(|p| p.span(Aspect::Name).clone()),
+        Cite::Derived { from, .. } => first_place(from),
+        Cite::FileStem { file } => Some(Span::file_start(file)),
+        Cite::Default { .. } | Cite::Generated { .. } | Cite::Declares { .. } => None,
+    })
 }

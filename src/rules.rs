@@ -12,6 +12,7 @@ use crate::aws::{self, NameKind};
 use crate::diag::{Diagnostic, Span, Suggestion, Syntax, nearest};
 use crate::load::{Document, escape_pointer};
 use crate::model::{Environment, Project, path_segments, resource_id, split_route};
+use crate::origin::Placer;
 use crate::placeholder;
 use crate::schema::Tier;
 
@@ -921,54 +922,8 @@ pub fn check_environment(
     c.out
 }
 
-/// The project-file keys that warnings about the generated tree point at.
-pub fn project_places(p: &Project) -> Vec<String> {
-    let mut v = vec![
-        String::new(),
-        "/prefix".to_string(),
-        "/api".to_string(),
-        "/user-pool".to_string(),
-    ];
-    for t in &p.tables {
-        for k in ["", "/hash-key", "/range-key"] {
-            v.push(format!("{}{k}", ptr(&["table", &t.name])));
-        }
-    }
-    for b in &p.buckets {
-        v.push(ptr(&["bucket", &b.name]));
-        v.push(ptr(&["bucket", &b.name, "object-lock"]));
-    }
-    for f in &p.functions {
-        v.push(ptr(&["function", &f.name]));
-    }
-    v
-}
-
-/// The environment-file keys that warnings and cross-environment rules point at.
-pub fn environment_places(env: &Environment) -> Vec<String> {
-    let mut v: Vec<String> = [
-        "",
-        "/region",
-        "/account-id",
-        "/failover-region",
-        "/cross-region-replication",
-        "/owns-account-settings",
-        "/flags",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    for f in &env.flags {
-        v.push(ptr(&["flags", &f.name]));
-    }
-    for b in &env.buckets {
-        v.push(ptr(&["bucket", &b.name, "object-lock"]));
-    }
-    v
-}
-
 /// Checks across environments: the account- and region-wide settings have one owner.
-pub fn check_environments(p: &Project, envs: &[Environment]) -> Vec<Diagnostic> {
+pub fn check_environments(p: &Project, envs: &[Environment], at: &Placer) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     if p.api.is_none() {
         return out; // API Gateway's account setting is the only such setting today
@@ -980,12 +935,10 @@ pub fn check_environments(p: &Project, envs: &[Environment]) -> Vec<Diagnostic> 
         };
         if let Some(first) = owners.insert((account, &env.region), env) {
             owners.insert((account, &env.region), first);
-            let span = env
-                .spans
-                .get("/owns-account-settings")
-                .or_else(|| env.spans.get("/account-id"))
-                .or_else(|| env.spans.get(""))
-                .cloned();
+            let span = at
+                .environment(env, "/owns_account_settings")
+                .or_else(|| at.environment(env, "/account_id"))
+                .or_else(|| at.environment(env, "/name"));
             out.push(
                 Diagnostic::error(
                     "envc::rules::account-settings-owner",
