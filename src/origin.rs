@@ -19,7 +19,9 @@
 //! What this deliberately does not do: decide which values a generated line uses. That
 //! is [`crate::trace`]'s job, at render time.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
@@ -1285,6 +1287,9 @@ fn differs(a: &Value, b: &Value, path: &str) -> bool {
 // ---------------------------------------------------------------------------
 // Places for diagnostics
 
+/// A document and the origins found in it.
+type Placed = (Document, Origins);
+
 /// Where the inputs set the model values a diagnostic is about, found when one asks: a
 /// stateful-change warning ([`crate::changes`]) or a rule across environments names a
 /// value of the model (`/tables/1/hash_key`, an environment's `/region`) and points at
@@ -1297,6 +1302,8 @@ pub struct Placer<'a> {
     project_origins: OnceLock<Option<(Document, Origins)>>,
     /// Every environment file, parsed, by stem.
     env_docs: OnceLock<BTreeMap<String, Document>>,
+    /// Per environment asked about: its document after `extends` and its origins.
+    envs: RefCell<BTreeMap<String, Option<Rc<Placed>>>>,
 }
 
 impl<'a> Placer<'a> {
@@ -1306,6 +1313,7 @@ impl<'a> Placer<'a> {
             project,
             project_origins: OnceLock::new(),
             env_docs: OnceLock::new(),
+            envs: RefCell::default(),
         }
     }
 
@@ -1327,16 +1335,29 @@ impl<'a> Placer<'a> {
 
     /// Where environment `env`'s model value at `path` was set (`/name`: its file).
     pub fn environment(&self, env: &Environment, path: &str) -> Option<Span> {
-        let (project_doc, project) = self.project_origins()?;
-        let doc = self.merged(env)?;
-        let origins = environment_origins(env, &doc, &[], project, project_doc);
-        first_place(origins.get(path))
+        first_place(self.environment_origins(env)?.1.get(path))
     }
 
     /// The key at `pointer` of environment `env`'s document after `extends`: a block that
     /// no model value stands for (`flags`, when a warning is about a flag that is gone).
     pub fn environment_key(&self, env: &Environment, pointer: &str) -> Option<Span> {
-        place(&self.merged(env)?, pointer).map(|p| p.span(Aspect::Name).clone())
+        place(&self.environment_origins(env)?.0, pointer).map(|p| p.span(Aspect::Name).clone())
+    }
+
+    /// Environment `env`'s document after `extends` and its origins, once per environment.
+    fn environment_origins(&self, env: &Environment) -> Option<Rc<Placed>> {
+        if let Some(known) = self.envs.borrow().get(&env.name) {
+            return known.clone();
+        }
+        let found = self.merged(env).and_then(|doc| {
+            let (project_doc, project) = self.project_origins()?;
+            let origins = environment_origins(env, &doc, &[], project, project_doc);
+            Some(Rc::new((doc, origins)))
+        });
+        self.envs
+            .borrow_mut()
+            .insert(env.name.clone(), found.clone());
+        found
     }
 
     /// Environment `env`'s document after `extends`.
