@@ -68,7 +68,11 @@ trap 'rm -rf "$work"' EXIT
     echo "machine:  $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(free -g | awk '/^Mem:/ {print $2}') GiB"
     echo "kernel:   $(uname -sr)"
     echo "work dir: $work ($(stat -f -c %T "$work"))"
-    echo "envc:     $ENVC ($(git describe --always --dirty 2>/dev/null || echo '?'))"
+    if [ -n "${BENCH_ENVC:-}" ]; then
+        echo "envc:     $ENVC ($("$ENVC" --version))"
+    else
+        echo "envc:     $ENVC (built from $(git describe --always --dirty 2>/dev/null || echo '?'))"
+    fi
     echo "runs:     $RUNS timed after $WARMUP warm-up, per command"
     echo "load:     $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) before"
 } | tee "$out/machine.txt"
