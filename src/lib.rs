@@ -613,7 +613,7 @@ fn sorted(mut d: Vec<Diagnostic>) -> Vec<Diagnostic> {
 
 /// Which generated paths a build with `only` environments owns: all modules, and
 /// the roots of those environments (all roots when `only` is empty).
-pub fn in_scope(only: &[String]) -> impl Fn(&str) -> bool + '_ {
+pub fn in_scope(only: &[String]) -> impl Fn(&str) -> bool + Sync + '_ {
     move |path: &str| {
         if path.starts_with("modules/") {
             return true;
