@@ -165,39 +165,104 @@ pub struct Scan {
     manifest: BTreeMap<String, u64>,
 }
 
-/// One walk of `out`: the generated files in scope (read once each, into one
-/// reused buffer), and every leftover temporary. Directories named
-/// `.terraform` (provider caches) and `.git`, and symlinks, are not followed.
-pub fn scan_tree(out: &Path, in_scope: &dyn Fn(&str) -> bool) -> Result<Scan, EmitError> {
-    let mut files = BTreeMap::new();
+/// One walk of `out`: the generated files in scope (read once each), and every
+/// leftover temporary. Directories named `.terraform` (provider caches) and
+/// `.git`, and symlinks, are not followed.
+///
+/// The walk goes one level of directories at a time, the directories of a level
+/// on the rayon pool: with a thousand roots it shares the cores with the
+/// compile it runs beside, instead of leaving one of them idle at the end.
+pub fn scan_tree(out: &Path, in_scope: &(dyn Fn(&str) -> bool + Sync)) -> Result<Scan, EmitError> {
+    let mut files = Vec::new();
     let mut temps = Vec::new();
     let mut manifest = BTreeMap::new();
-    let mut buf = Vec::new();
-    walk(out, &mut |rel, path, name| {
-        if is_temp(name) {
-            temps.push(path.to_path_buf());
-        } else if rel == MANIFEST {
-            if let Ok(text) = fs::read_to_string(path)
-                && is_generated(text.as_bytes())
-            {
-                manifest = parse_manifest(&text);
-            }
-        } else if in_scope(rel) {
-            buf.clear();
-            fs::File::open(path)
-                .and_then(|mut f| io::Read::read_to_end(&mut f, &mut buf))
-                .map_err(|e| EmitError::Io(path.to_path_buf(), e))?;
-            if is_generated(&buf) {
-                files.insert(rel.to_string(), digest(&buf));
+    let mut level = vec![PathBuf::new()];
+    while !level.is_empty() {
+        let mut next = Vec::new();
+        for dir in crate::par_map(&level, |rel| scan_dir(out, rel, in_scope)) {
+            let dir = dir?;
+            files.extend(dir.files);
+            temps.extend(dir.temps);
+            next.extend(dir.subdirs);
+            if let Some(m) = dir.manifest {
+                manifest = m;
             }
         }
-        Ok(())
-    })?;
+        level = next;
+    }
     Ok(Scan {
-        files,
+        files: files.into_iter().collect(),
         temps,
         manifest,
     })
+}
+
+/// What one directory of the output holds.
+#[derive(Default)]
+struct ScannedDir {
+    files: Vec<(String, Digest)>,
+    temps: Vec<PathBuf>,
+    manifest: Option<BTreeMap<String, u64>>,
+    /// Subdirectories to scan next, relative to the output directory.
+    subdirs: Vec<PathBuf>,
+}
+
+/// The regular files of the directory `rel` (relative to `out`), read into one
+/// reused buffer, and its subdirectories.
+fn scan_dir(
+    out: &Path,
+    rel: &Path,
+    in_scope: &(dyn Fn(&str) -> bool + Sync),
+) -> Result<ScannedDir, EmitError> {
+    let mut found = ScannedDir::default();
+    let dir = out.join(rel);
+    let entries = match fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(found),
+        Err(e) => return Err(EmitError::Io(dir, e)),
+    };
+    let mut buf = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| EmitError::Io(dir.clone(), e))?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let ft = entry
+            .file_type()
+            .map_err(|e| EmitError::Io(entry.path(), e))?;
+        let child = rel.join(name);
+        if ft.is_dir() {
+            if name != ".terraform" && name != ".git" {
+                found.subdirs.push(child);
+            }
+            continue;
+        }
+        if !ft.is_file() {
+            continue;
+        }
+        let rel_path = slash_path(&child);
+        let path = entry.path();
+        if is_temp(name) {
+            found.temps.push(path);
+        } else if rel_path == MANIFEST {
+            if let Ok(text) = fs::read_to_string(&path)
+                && is_generated(text.as_bytes())
+            {
+                found.manifest = Some(parse_manifest(&text));
+            }
+        } else if in_scope(&rel_path) {
+            buf.clear();
+            // Through `take`: `File::read_to_end` asks the file's size and position
+            // first (two more system calls per file), which the reused buffer does
+            // not need.
+            fs::File::open(&path)
+                .and_then(|f| io::Read::read_to_end(&mut io::Read::take(f, u64::MAX), &mut buf))
+                .map_err(|e| EmitError::Io(path.clone(), e))?;
+            if is_generated(&buf) {
+                found.files.push((rel_path, digest(&buf)));
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// A file's bytes as text for display: invalid UTF-8 is replaced, valid text is not copied.
@@ -273,38 +338,6 @@ pub fn read_scanned(
         files.insert(path.clone(), text_of(bytes));
     }
     Ok(files)
-}
-
-type Visit<'a> = dyn FnMut(&str, &Path, &str) -> Result<(), EmitError> + 'a;
-
-/// Call `visit(relative path, path, file name)` for every regular file under `out`.
-fn walk(out: &Path, visit: &mut Visit) -> Result<(), EmitError> {
-    let mut stack = vec![PathBuf::new()];
-    while let Some(rel) = stack.pop() {
-        let dir = out.join(&rel);
-        let entries = match fs::read_dir(&dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(EmitError::Io(dir, e)),
-        };
-        for entry in entries {
-            let entry = entry.map_err(|e| EmitError::Io(dir.clone(), e))?;
-            let name = entry.file_name();
-            let Some(name) = name.to_str() else { continue };
-            let ft = entry
-                .file_type()
-                .map_err(|e| EmitError::Io(entry.path(), e))?;
-            let child = rel.join(name);
-            if ft.is_dir() {
-                if name != ".terraform" && name != ".git" {
-                    stack.push(child);
-                }
-            } else if ft.is_file() {
-                visit(&slash_path(&child), &entry.path(), name)?;
-            }
-        }
-    }
-    Ok(())
 }
 
 fn slash_path(p: &Path) -> String {

@@ -201,6 +201,20 @@ fn push_escaped(out: &mut String, segment: &str) {
     if segment.is_empty() {
         return;
     }
+    // Printable ASCII but `"` and `\` is written as it is (by hcl-rs too, and
+    // it holds no control character): most values are such text.
+    if segment
+        .bytes()
+        .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
+    {
+        out.push_str(segment);
+        return;
+    }
+    push_escaped_by_hcl(out, segment);
+}
+
+/// [`push_escaped`] for any text, through hcl-rs.
+fn push_escaped_by_hcl(out: &mut String, segment: &str) {
     let literal = hcl::format::to_string(&hcl::Expression::String(segment.to_owned()))
         .expect("formatting a string expression into memory cannot fail");
     let inner = literal
@@ -1151,6 +1165,15 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn plain_text_is_escaped_as_hcl_rs_escapes_it(s in "[ -~]{0,40}") {
+            prop_assume!(find_marker(&s).is_none());
+            let (mut fast, mut slow) = (String::new(), String::new());
+            push_escaped(&mut fast, &s);
+            push_escaped_by_hcl(&mut slow, &s);
+            prop_assert_eq!(fast, slow);
+        }
+
         #[test]
         fn encoded_strings_read_back_unchanged(s in tricky_string()) {
             let src = format!("x = {}\n", encode(&Value::String(s.clone()), 0));

@@ -396,10 +396,14 @@ pub(crate) fn compile_with(
         )
     };
     let renderer = render::Renderer::new(&project);
-    let mut files = renderer.modules().map_err(internal)?;
+    // Collected into a vector first: the map is then built in one pass over the
+    // sorted paths rather than by 9,000 searches from its root.
+    let mut all: Vec<(String, String)> =
+        renderer.modules().map_err(internal)?.into_iter().collect();
     for root in par_map(&environments, |env| renderer.root(env)) {
-        files.extend(root.map_err(internal)?);
+        all.extend(root.map_err(internal)?);
     }
+    let mut files: BTreeMap<String, String> = all.into_iter().collect();
     // The documentation states facts of the Terraform files: rendered after them.
     let docs = renderer
         .docs(&render::DocInputs {
@@ -723,7 +727,7 @@ fn sorted(mut d: Vec<Diagnostic>) -> Vec<Diagnostic> {
 
 /// Which generated paths a build with `only` environments owns: all modules, and
 /// the roots of those environments (all roots when `only` is empty).
-pub fn in_scope(only: &[String]) -> impl Fn(&str) -> bool + '_ {
+pub fn in_scope(only: &[String]) -> impl Fn(&str) -> bool + Sync + '_ {
     move |path: &str| {
         if path.starts_with("modules/") {
             return true;

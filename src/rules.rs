@@ -35,10 +35,16 @@ fn valid_item_name(name: &str) -> bool {
 }
 
 fn ptr(parts: &[&str]) -> String {
-    parts
-        .iter()
-        .map(|p| format!("/{}", escape_pointer(p)))
-        .collect()
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
+    for p in parts {
+        out.push('/');
+        if p.contains(['~', '/']) {
+            out.push_str(&escape_pointer(p));
+        } else {
+            out.push_str(p);
+        }
+    }
+    out
 }
 
 struct Check<'a> {
